@@ -1,0 +1,56 @@
+/**
+ * ewc-lm command-line entry. Every file in ./commands exports `default` — one yargs
+ * CommandModule or an array of them — so adding a command is adding one file.
+ * Results: JSON on stdout. Logs/progress: stderr. User errors: message only, exit 1.
+ */
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import yargs, { type CommandModule } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EwcError } from '../util/errors.ts';
+
+async function loadCommands(): Promise<CommandModule[]> {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
+  const out: CommandModule[] = [];
+  for (const f of files) {
+    const mod = await import(pathToFileURL(join(dir, f)).href);
+    const c = mod.default as CommandModule | CommandModule[] | undefined;
+    if (!c) continue;
+    out.push(...(Array.isArray(c) ? c : [c]));
+  }
+  return out;
+}
+
+function report(err: unknown): never {
+  const debug = process.env.EWC_LM_DEBUG === '1';
+  if (err instanceof EwcError && !debug) {
+    process.stderr.write(`error: ${err.message}\n`);
+  } else if (err instanceof Error) {
+    process.stderr.write(`error: ${err.message}\n`);
+    if (debug || !(err instanceof EwcError)) process.stderr.write((err.stack ?? '') + '\n');
+  } else {
+    process.stderr.write(`error: ${String(err)}\n`);
+  }
+  process.exit(1);
+}
+
+try {
+  const cmds = await loadCommands();
+  let y = yargs(hideBin(process.argv))
+    .scriptName('ewc-lm')
+    .strict()
+    .demandCommand(1, 'name a command (see --help)')
+    .recommendCommands()
+    .fail((msg, err) => {
+      if (err) report(err);
+      process.stderr.write(`error: ${msg}\nRun 'ewc-lm --help' for the commands and options.\n`);
+      process.exit(1);
+    })
+    .help();
+  for (const c of cmds) y = y.command(c);
+  await y.parseAsync();
+} catch (e) {
+  report(e);
+}
