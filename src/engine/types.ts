@@ -125,6 +125,11 @@ export interface GradOptions {
   objective?: Objective;
   /** Add the configured penalty to the objective (and its gradient). Default false. */
   includePenalty?: boolean;
+  /**
+   * Multiplier of the penalty term when includePenalty (default 1). The trainer's split path with A
+   * micro-batches passes A on the first micro-batch, so that the mean over micro-batches adds the penalty once.
+   */
+  penaltyScale?: number;
   training?: boolean;
   dropoutSeed?: number;
 }
@@ -132,7 +137,7 @@ export interface GradOptions {
 export interface GradResult {
   /** Objective value (task part). */
   loss: number;
-  /** Penalty value (0 unless includePenalty and a penalty is configured). */
+  /** Penalty value, unscaled by penaltyScale (0 unless includePenalty and a penalty is configured). */
   penalty: number;
   /** Gradients of (objective [+ penalty]) w.r.t. the trainable parameters, host copies keyed by name. */
   grads: NamedTensors;
@@ -170,8 +175,8 @@ export interface Engine {
   /** Objective and gradients at the current parameters; no update. */
   lossAndGrads(batch: TokenBatch, opts?: GradOptions): Promise<GradResult>;
   /**
-   * Clip (if configured) and apply given gradients (host, keyed by name) with the optimizer; returns the
-   * pre-clip global norm. Present when capabilities.applyGradients.
+   * Clip (if configured) and apply the given TOTAL gradients (host, keyed by name; the penalty is NOT added
+   * again) with the optimizer; returns the pre-clip global norm. Present when capabilities.applyGradients.
    */
   applyGradients?(grads: NamedTensors, opts: StepOptions): Promise<{ gradNorm: number }>;
 
