@@ -51,6 +51,21 @@ export interface ImportanceTarget {
    * Tensors returned are owned by the caller (dispose them).
    */
   denseTraces?(x: tf.Tensor): DenseTrace[];
+  /**
+   * Optional, enables the exact vectorised per-sample form (vectorised.ts): the dense layers whose linear
+   * output x·W + b can be probed, and a forward pass that adds `probes.get(weight)` (zeros, shape
+   * [R, out], R = N for a classifier, N·T for an lm, rows sample-major) to that linear output and returns each
+   * probed layer's input x [R, in]. Inputs must be tf.keep'able tensors created inside the call.
+   */
+  denseLayers?: readonly DenseLayer[];
+  probedLogits?(x: tf.Tensor, probes: Map<string, tf.Tensor>): { logits: tf.Tensor; inputs: Map<string, tf.Tensor> };
+}
+
+/** A probe-able dense layer: y = x·W + b (layout 'in_out', W [in, out]) or y = x·Wᵀ + b ('out_in', W [out, in]). */
+export interface DenseLayer {
+  weight: string;
+  bias?: string;
+  layout: 'in_out' | 'out_in';
 }
 
 /** Samples for an importance computation; one sample = one sequence (lm) or one labelled input (classifier). */

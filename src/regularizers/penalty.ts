@@ -9,8 +9,10 @@
  * With plain SGD of rate η, stabilized EWC moves θ_i by −x/(1+x)·(θ_i − θ*_i), x = ηλΩ_i: never past θ*.
  * Plain EWC moves it by −2x·(θ_i − θ*_i): for x > 1 it overshoots and |θ − θ*| grows by |1 − 2x| a step.
  *
- * The coefficients are computed on the host in float64 and rounded toward zero to float32, so the stabilized
- * SGD factor η·2c_i = x/(1+x) stays strictly below 1 even after rounding (test/regularizers/stability.test.ts).
+ * The coefficients are computed on the host in float64 and rounded toward zero to float32; stabilized ones are
+ * also shrunk by STABLE_MARGIN (2^-20 relative, far below any λ resolution), so that the float32 roundings of an
+ * SGD step (2c·d, η·g, θ − ηg: a few ulps) can never carry a weight past θ*, whatever Ω is
+ * (test/regularizers/stability.test.ts checks Ω from 1e-6 to 1e9).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { HostTensor, Importances } from '../importance/types.ts';
@@ -44,13 +46,17 @@ export function f32Down(v: number): number {
   return buf[0];
 }
 
+/** Relative shrink of stabilized coefficients that absorbs float32 rounding in the SGD step (see header). */
+export const STABLE_MARGIN = 2 ** -20;
+
 /** Coefficients c_i for every tensor of Ω (host, float32 rounded toward zero). */
 export function penaltyCoefficients(omega: Importances, cfg: PenaltyConfig): Importances {
   validateConfig(cfg);
+  const shrink = cfg.kind === 'stabilized' ? 1 - STABLE_MARGIN : 1;
   const out: Importances = new Map();
   for (const [name, t] of omega) {
     const c = new Float32Array(t.data.length);
-    for (let i = 0; i < c.length; i++) c[i] = f32Down(coefficient(t.data[i], cfg));
+    for (let i = 0; i < c.length; i++) c[i] = f32Down(coefficient(t.data[i], cfg) * shrink);
     out.set(name, { shape: [...t.shape], data: c });
   }
   return out;
@@ -193,4 +199,32 @@ function checkShape(name: string, a: HostTensor, b: HostTensor): void {
         `The importance file was computed for a different model.`,
     );
   }
+}
+
+/** The engine's penalty spec (src/engine/types.ts PenaltySpec): c_i and θ*_i for the selected names. */
+export function penaltySpec(
+  cfg: PenaltyConfig,
+  omega: Importances,
+  anchor: Importances,
+  names: string[] = [...omega.keys()],
+): { coeffs: Importances; anchor: Importances } {
+  validateConfig(cfg);
+  const coeffs: Importances = new Map();
+  const anc: Importances = new Map();
+  for (const name of names) {
+    const om = omega.get(name);
+    const an = anchor.get(name);
+    if (!om) throw new EwcError(`penalty: no importance for parameter '${name}'. Compute importances with the same --params selection.`);
+    if (!an) throw new EwcError(`penalty: no anchor value θ* for parameter '${name}'.`);
+    checkShape(name, om, an);
+    coeffs.set(name, penaltyCoefficients(new Map([[name, om]]), cfg).get(name)!);
+    anc.set(name, an);
+  }
+  return { coeffs, anchor: anc };
+}
+
+/** An EwcPenalty from precomputed coefficients (an engine's PenaltySpec): same value and gradient. */
+export function penaltyFromSpec(spec: { coeffs: Importances; anchor: Importances }): EwcPenalty {
+  // c = λ·Ω with λ = 1 reproduces the given coefficients exactly (plain kind, no rounding change).
+  return new EwcPenalty({ config: { kind: 'ewc', lambda: 1, eta: 0 }, omega: spec.coeffs, anchor: spec.anchor });
 }

@@ -1,0 +1,89 @@
+/**
+ * Per-sample objectives whose parameter gradients define the importances (method.md §2).
+ *
+ *   fisher  (lm):          f_n = (1/(T−1)) Σ_{t<T−1} log p(y_{n,t} | x_{n,≤t})     y = next token / drawn / argmax
+ *   fisher  (classifier):  f_n = log p(y_n | x_n)
+ *   mas     (lm):          f_n = (1/T) Σ_t ‖softmax(logits_{n,t})‖²₂
+ *   mas     (classifier):  f_n = ‖softmax(logits_n)‖²₂
+ *
+ * Fisher then squares ∂f_n/∂θ, MAS takes |∂f_n/∂θ|; both average over the N samples.
+ * Samples never interact in the forward pass, so ∂(Σ_n f_n)/∂(per-sample intermediates) is per-sample exact.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Float one-hot built as int32 then cast (tf.oneHot float32 is wrong on wasm 4.22; tfjs-notes.md §5). */
+export function oneHotF32(labels: tf.Tensor, depth: number): tf.Tensor {
+  return tf.tidy(() => tf.cast(tf.oneHot(tf.cast(labels, 'int32') as tf.Tensor1D, depth), 'float32'));
+}
+
+/**
+ * Per-sample log-likelihood f_n, [N].
+ * lm: logits [N, T, V], labels [N, T−1] (label of position t); classifier: logits [N, K], labels [N].
+ */
+export function perSampleLogLik(logits: tf.Tensor, labels: tf.Tensor): tf.Tensor1D {
+  return tf.tidy(() => {
+    if (logits.rank === 3) {
+      const [n, t, v] = logits.shape;
+      const scored = tf.slice(logits, [0, 0, 0], [n, t - 1, v]); // [N, T−1, V]
+      const logp = tf.logSoftmax(scored); // [N, T−1, V]
+      const mask = tf.reshape(oneHotF32(tf.reshape(labels, [-1]), v), [n, t - 1, v]); // [N, T−1, V]
+      return tf.mean(tf.sum(tf.mul(logp, mask), 2), 1) as tf.Tensor1D; // [N]
+    }
+    const k = logits.shape[1]!;
+    const logp = tf.logSoftmax(logits); // [N, K]
+    return tf.sum(tf.mul(logp, oneHotF32(labels, k)), 1) as tf.Tensor1D; // [N]
+  });
+}
+
+/** Per-sample MAS objective ‖softmax‖²₂ (averaged over positions for lm), [N]. */
+export function perSampleMas(logits: tf.Tensor): tf.Tensor1D {
+  return tf.tidy(() => {
+    const p = tf.softmax(logits); // [N, (T,) V]
+    const sq = tf.sum(tf.square(p), -1); // [N, (T)]
+    return (logits.rank === 3 ? tf.mean(sq, 1) : sq) as tf.Tensor1D; // [N]
+  });
+}
+
+/** Deterministic PRNG (mulberry32) for sampled labels: the same seed draws the same labels on every backend. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Labels drawn from / the argmax of the model's predictive distribution, from logits [R, V] (host).
+ * Returns Int32Array [R].
+ */
+export function modelLabels(logits: tf.Tensor2D, how: 'sampled' | 'argmax', rng: () => number): Int32Array {
+  const [r, v] = logits.shape;
+  const out = new Int32Array(r);
+  if (how === 'argmax') {
+    const am = tf.tidy(() => tf.argMax(logits, 1));
+    out.set(am.dataSync() as Int32Array);
+    am.dispose();
+    return out;
+  }
+  const p = tf.tidy(() => tf.softmax(logits));
+  const probs = p.dataSync() as Float32Array;
+  p.dispose();
+  for (let i = 0; i < r; i++) {
+    const u = rng();
+    let acc = 0;
+    let k = v - 1;
+    for (let j = 0; j < v; j++) {
+      acc += probs[i * v + j];
+      if (u < acc) {
+        k = j;
+        break;
+      }
+    }
+    out[i] = k;
+  }
+  return out;
+}
