@@ -7,6 +7,11 @@
  * - Conv2DBackpropFilter: the weight gradient of every convolution. Computed as im2col + one rank-2
  *   matmul (the fast XNNPACK path): dW[kh,kw,ci,co] = Σ_{n,oh,ow} xpad[n, oh·sh+kh, ow·sw+kw, ci] · dy[n,oh,ow,co].
  *
+ * - MaxPoolGrad: wasm has one, but it is wrong for more than one channel (measured: only channel 0 receives
+ *   gradient), so it is replaced. Computed on the host (the pooled tensors of a small CNN are small):
+ *   each output's gradient goes to the first maximum of its window, in row-major window order, as the cpu
+ *   backend does.
+ *
  * A kernel function may run tf ops and return a tf.Tensor (the engine adopts it as the output; the tape is
  * off inside kernels). Each patch is tested against the cpu backend in test/backends/.
  */
@@ -95,6 +100,61 @@ export function conv2dBackpropFilterViaMatmul(
   });
 }
 
+/** Gradient of max pooling (NHWC): dx[n, y, x, c] = Σ over windows whose first maximum is (y, x) of dy. */
+export function maxPoolGradHost(
+  dy: tf.Tensor4D,
+  input: tf.Tensor4D,
+  filterSize: number | [number, number],
+  strides: number | [number, number],
+  pad: 'valid' | 'same' | number,
+  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+): tf.Tensor4D {
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  const [n, h, w, c] = input.shape;
+  const xv = input.dataSync() as Float32Array;
+  const dyv = dy.dataSync() as Float32Array;
+  const dx = new Float32Array(n * h * w * c);
+  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+  const fh = info.effectiveFilterHeight;
+  const fw = info.effectiveFilterWidth;
+  const dh = info.dilationHeight;
+  const dw = info.dilationWidth;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        for (let ch = 0; ch < c; ch++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let ky = 0; ky < fh; ky += dh) {
+            const y = oy * sh - top + ky;
+            if (y < 0 || y >= h) continue;
+            for (let kx = 0; kx < fw; kx += dw) {
+              const x = ox * sw - left + kx;
+              if (x < 0 || x >= w) continue;
+              const idx = ((b * h + y) * w + x) * c + ch;
+              if (xv[idx] > best || at < 0) {
+                best = xv[idx];
+                at = idx;
+              }
+            }
+          }
+          if (at >= 0) dx[at] += dyv[((b * oh + oy) * ow + ox) * c + ch];
+        }
+      }
+    }
+  }
+  return tf.tensor4d(dx, [n, h, w, c]);
+}
+
 let registered = false;
 
 /** Registers the patched kernels for 'wasm' (idempotent; skips any kernel wasm already has). */
@@ -112,6 +172,23 @@ export function registerWasmPatches(): void {
       },
     });
   }
+  if (tf.getKernel('MaxPoolGrad', 'wasm') != null) tf.unregisterKernel('MaxPoolGrad', 'wasm');
+  tf.registerKernel({
+    kernelName: 'MaxPoolGrad',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs }) => {
+      const { dy, input } = inputs as { dy: Info; input: Info };
+      const a = attrs as unknown as {
+        filterSize: number | [number, number];
+        strides: number | [number, number];
+        pad: 'valid' | 'same' | number;
+        dimRoundingMode?: 'floor' | 'round' | 'ceil';
+      };
+      return withTensors([dy, input], (dyt, xt) =>
+        maxPoolGradHost(dyt as tf.Tensor4D, xt as tf.Tensor4D, a.filterSize, a.strides, a.pad, a.dimRoundingMode),
+      ) as unknown as Info;
+    },
+  });
   if (tf.getKernel('Conv2DBackpropFilter', 'wasm') == null) {
     tf.registerKernel({
       kernelName: 'Conv2DBackpropFilter',
