@@ -1,10 +1,13 @@
 /** The metrics log (JSONL beside the checkpoint) and the progress line on stderr. */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { log } from '../util/log.ts';
 
 export class MetricsLog {
-  constructor(readonly path: string) {}
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+  }
 
   append(record: Record<string, unknown>): void {
     appendFileSync(this.path, JSON.stringify(record) + '\n');

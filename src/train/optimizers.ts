@@ -32,7 +32,7 @@ export class NamedOptimizer {
       const m = new Map<string, tf.Variable>();
       for (const n of names) {
         const p = this.param(n);
-        m.set(n, tf.variable(tf.zerosLike(p), false));
+        m.set(n, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
       }
       this.slots.set(s, m);
     }
