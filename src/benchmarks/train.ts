@@ -1,0 +1,162 @@
+/**
+ * The benchmark training loop (method.md §3): one task = `epochs` passes over the task's training set in
+ * shuffled batches of 100 (the last batch may be smaller, as torch's DataLoader), loss = mean cross-entropy
+ * + the EWC penalty (when one is active), Adam. Hooks see every step (SI accumulates there).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BenchNet } from '../model/bench-net.ts';
+import { countCorrect, crossEntropy } from '../model/bench-layers.ts';
+import { fillBatch, type Task } from '../data/images/streams.ts';
+import { IMAGE_PIXELS, type ImageSet } from '../data/images/types.ts';
+import { shuffleInPlace, type Rng } from '../data/images/rng.ts';
+import type { NamedAdam } from './adam.ts';
+
+/**
+ * The penalty Σ c_i(θ_i − θ*_i)² seen by the loop (src/regularizers/penalty.ts EwcPenalty fits). Its gradient
+ * 2c(θ − θ*) is added to the task gradient directly (cheaper on wasm than differentiating the penalty
+ * through the tape; the same total gradient). Caller owns the returned tensors.
+ */
+export interface LossPenalty {
+  gradients(params: Map<string, tf.Tensor>): Map<string, tf.Tensor>;
+}
+
+/** Per-step hooks. Tensors passed in are owned by the loop (valid only during the call). */
+export interface StepHooks {
+  /** Before the optimizer update; `grads` = gradients of the TOTAL loss (task + penalty), keyed by name. */
+  beforeUpdate?(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>): void;
+  /** After the optimizer update. */
+  afterUpdate?(params: Map<string, tf.Variable>): void;
+}
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  /** Use only the first N training samples (undefined = all). */
+  trainLimit?: number;
+  rng: Rng;
+  optimizer: NamedAdam;
+  penalty?: LossPenalty | null;
+  hooks?: StepHooks[];
+  /** Called every `progressEvery` steps with (step, totalSteps, lastLoss). */
+  onProgress?: (step: number, total: number, loss: number) => void;
+  progressEvery?: number;
+}
+
+export interface TrainStats {
+  steps: number;
+  seconds: number;
+  /** Mean task loss (cross-entropy, without penalty) of the last epoch. */
+  lastEpochLoss: number;
+}
+
+export function trainingSize(set: ImageSet, limit?: number): number {
+  return limit !== undefined ? Math.min(set.n, limit) : set.n;
+}
+
+/** One optimisation step on a prepared batch; returns the cross-entropy. */
+export function trainStep(
+  net: BenchNet,
+  x: tf.Tensor2D,
+  y: tf.Tensor1D,
+  optimizer: NamedAdam,
+  penalty?: LossPenalty | null,
+  hooks: StepHooks[] = [],
+): number {
+  const names = [...net.params.keys()];
+  const vars = names.map((n) => net.params.get(n)!);
+  const byVarName = new Map(vars.map((v, i) => [v.name, names[i]]));
+  const { value: ce, grads } = tf.variableGrads(() => crossEntropy(net.logits(x, true), y), vars);
+  net.commitBatchStats();
+  const named = new Map<string, tf.Tensor>();
+  for (const [vn, g] of Object.entries(grads)) named.set(byVarName.get(vn)!, g);
+  if (penalty) {
+    // total gradient = ∂CE/∂θ + 2c(θ − θ*)
+    const pg = penalty.gradients(net.params);
+    for (const [name, g] of pg) {
+      const old = named.get(name);
+      if (old) {
+        named.set(name, tf.add(old, g));
+        old.dispose();
+        g.dispose();
+      } else named.set(name, g);
+    }
+  }
+  for (const h of hooks) h.beforeUpdate?.(net.params, named);
+  optimizer.apply(net.params, named);
+  for (const h of hooks) h.afterUpdate?.(net.params);
+  for (const g of named.values()) g.dispose();
+  const loss = ce.dataSync()[0];
+  ce.dispose();
+  return loss;
+}
+
+/** Trains `net` on one task. */
+export function trainTask(net: BenchNet, task: Task, opts: TrainOptions): TrainStats {
+  const t0 = performance.now();
+  const set = task.data.train;
+  const n = trainingSize(set, opts.trainLimit);
+  const order = new Int32Array(n);
+  const B = opts.batchSize;
+  const xBuf = new Float32Array(B * IMAGE_PIXELS);
+  const yBuf = new Int32Array(B);
+  const perEpoch = Math.ceil(n / B);
+  const total = perEpoch * opts.epochs;
+  let step = 0;
+  let lastEpochLoss = NaN;
+  for (let e = 0; e < opts.epochs; e++) {
+    for (let i = 0; i < n; i++) order[i] = i;
+    shuffleInPlace(order, opts.rng);
+    let lossSum = 0;
+    let seen = 0;
+    for (let s = 0; s < n; s += B) {
+      const b = Math.min(B, n - s);
+      const idx = order.subarray(s, s + b);
+      fillBatch(task, set, idx, xBuf, yBuf);
+      const x = tf.tensor2d(xBuf.subarray(0, b * IMAGE_PIXELS), [b, IMAGE_PIXELS]); // [b, 784]
+      const y = tf.tensor1d(yBuf.subarray(0, b), 'int32'); // [b]
+      const loss = trainStep(net, x, y, opts.optimizer, opts.penalty, opts.hooks);
+      x.dispose();
+      y.dispose();
+      lossSum += loss * b;
+      seen += b;
+      step++;
+      if (opts.onProgress && (step % (opts.progressEvery ?? 100) === 0 || step === total)) opts.onProgress(step, total, loss);
+    }
+    lastEpochLoss = lossSum / seen;
+  }
+  return { steps: step, seconds: (performance.now() - t0) / 1000, lastEpochLoss };
+}
+
+/** Test accuracy of `net` (inference mode) on a task's test set. */
+export function evaluateTask(net: BenchNet, task: Task, batchSize = 1000, limit?: number): number {
+  const set = task.data.test;
+  const n = limit !== undefined ? Math.min(limit, set.n) : set.n;
+  const xBuf = new Float32Array(batchSize * IMAGE_PIXELS);
+  const yBuf = new Int32Array(batchSize);
+  const idx = new Int32Array(batchSize);
+  let correct = 0;
+  for (let s = 0; s < n; s += batchSize) {
+    const b = Math.min(batchSize, n - s);
+    for (let i = 0; i < b; i++) idx[i] = s + i;
+    fillBatch(task, set, idx.subarray(0, b), xBuf, yBuf);
+    const x = tf.tensor2d(xBuf.subarray(0, b * IMAGE_PIXELS), [b, IMAGE_PIXELS]);
+    const logits = net.logits(x, false);
+    correct += countCorrect(logits, yBuf.subarray(0, b));
+    logits.dispose();
+    x.dispose();
+  }
+  return correct / n;
+}
+
+/** The last `count` training samples of a task (within the training limit), as the importance methods take them. */
+export function lastTrainingSamples(task: Task, count: number, trainLimit?: number): { x: Float32Array; y: Int32Array; n: number } {
+  const set = task.data.train;
+  const end = trainingSize(set, trainLimit);
+  const n = Math.min(count, end);
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = end - n + i;
+  const x = new Float32Array(n * IMAGE_PIXELS);
+  const y = new Int32Array(n);
+  fillBatch(task, set, idx, x, y);
+  return { x, y, n };
+}
