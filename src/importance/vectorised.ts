@@ -74,17 +74,17 @@ export function vectorisedImportance(
       };
       const { value, grads } = tf.valueAndGrads(f)(probeList);
       value.dispose();
-      s.x.dispose();
-      s.labels?.dispose();
       for (const p of probeList) p.dispose();
       layers.forEach((l, k) => {
         const delta = grads[k]; // [R, out]
         const x = inputs.get(l.weight);
         if (!x) throw new Error(`probedLogits returned no input for '${l.weight}'`);
         addLayer(l, x, delta, count, perSample);
-        x.dispose();
         delta.dispose();
       });
+      for (const x of inputs.values()) if (x !== s.x) x.dispose(); // an input may be the batch itself
+      s.x.dispose();
+      s.labels?.dispose();
       start += count;
       opts.onProgress?.(start, n);
     }
