@@ -5,3 +5,6 @@
 export { loadTokenizer, tokenizerFromJson, parseMergesText, type Tokenizer } from './tokenizer.ts';
 export { EOS_TOKEN, byteLevelTokenizerJson, byteLevelTokenizerConfig } from './hf-json.ts';
 export { preTokenize, GPT2_SPLIT_PATTERN } from './pretokenize.ts';
+export { trainBpe, type TrainBpeOptions, type TrainedBpe } from './bpe-trainer.ts';
+export { saveTrainedTokenizer } from './save.ts';
+export { BYTE_TO_CHAR, BYTE_ORDER, toByteChars } from './bytes.ts';
