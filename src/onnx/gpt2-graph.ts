@@ -27,6 +27,7 @@ export interface Gpt2Graph {
 export interface Gpt2BuildOptions {
   batch: number;
   seqLen: number;
+  /** Documentation only: the per-sample form is detected from each parameter value's rank. */
   perSample?: boolean;
 }
 
@@ -77,26 +78,26 @@ export function buildGpt2(
   const H = c.n_head;
   const D = C / H;
   const V = c.vocab_size;
-  const ps = !!opts.perSample;
+  // A parameter is in per-sample form when its value has one more axis than the parameter (vectors: two).
+  const perSample = (name: string, rank: number) => p(name).rank > rank;
 
   // Embeddings. perSample: wte [B, V, C] is gathered from its flattened [B·V, C] form at ids + b·V.
   let tok: Value; // [B, T, C]
   let pos: Value; // [T, C] or [B, T, C]
-  if (ps) {
+  if (perSample('wte.weight', 2)) {
     const flat = reshape(p('wte.weight'), [B * V, C]);
     const offs: number[] = [];
     for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) offs.push(b * V);
     const shifted = g.node('Add', [ids, g.constant('int64', [B, T], offs)], [{ dtype: 'int64', shape: [B, T] }])[0];
     tok = embedding(flat, shifted);
-    pos = slice(p('wpe.weight'), [1], [0], [T]);
   } else {
     tok = embedding(p('wte.weight'), ids);
-    pos = slice(p('wpe.weight'), [0], [0], [T]);
   }
+  pos = perSample('wpe.weight', 2) ? slice(p('wpe.weight'), [1], [0], [T]) : slice(p('wpe.weight'), [0], [0], [T]);
   let x = add(tok, pos); // [B, T, C]
 
   const ln = (v: Value, name: string): Value => {
-    if (!ps) return layerNorm(v, p(`${name}.weight`), p(`${name}.bias`), c.layer_norm_epsilon);
+    if (!perSample(`${name}.weight`, 1) && !perSample(`${name}.bias`, 1)) return layerNorm(v, p(`${name}.weight`), p(`${name}.bias`), c.layer_norm_epsilon);
     const ones = g.constant('float32', [C], new Array(C).fill(1));
     const zeros = g.constant('float32', [C], new Array(C).fill(0));
     return add(mul(layerNorm(v, ones, zeros, c.layer_norm_epsilon), p(`${name}.weight`)), p(`${name}.bias`));
