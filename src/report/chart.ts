@@ -286,7 +286,8 @@ function drawPanel(scene: Scene, panel: PanelSpec, ox: number, oy: number, pw: n
     const c = colors.get(s.name)!;
     for (let i = 0; i < s.x.length; i++) {
       const [x, y] = [X(s.x[i]), Y(s.y[i])];
-      if (Number.isFinite(x) && Number.isFinite(y)) P.push({ t: 'circle', cx: x, cy: y, r: 4, fill: c, stroke: '#ffffff', sw: 1, clip: cellClip, series: s.name });
+      const inside = x >= left - 0.5 && x <= left + w + 0.5 && y >= top - 0.5 && y <= top + h + 0.5; // false for NaN
+      if (inside) P.push({ t: 'circle', cx: x, cy: y, r: 4, fill: c, stroke: '#ffffff', sw: 1, clip: cellClip, series: s.name });
     }
   }
   // point labels, nudged to avoid each other
