@@ -323,10 +323,12 @@ export class OrtEngine implements Engine {
     const hyper = { ...this.hyper(opts.lr, this.stepCount + 1), accum_scale: 1 / A };
     const r = await step.session.run(this.feeds(step, this.batchFeeds(micro[A - 1]), hyper), this.fetches(step));
     lossSum += r.loss.data[0] as number;
-    this.stepCount += 1;
-    this.bank.swap();
-    for (const pp of this.slots.values()) pp.swap();
-    return { loss: lossSum / A, penalty: r.penalty.data[0] as number, gradNorm: r.grad_norm.data[0] as number, tokens };
+    const loss = lossSum / A;
+    const penalty = r.penalty.data[0] as number;
+    const gradNorm = r.grad_norm.data[0] as number;
+    // Like the tfjs engine, a non-finite loss or gradient applies no update: the written banks are dropped.
+    if (Number.isFinite(loss) && Number.isFinite(penalty) && Number.isFinite(gradNorm)) this.commit();
+    return { loss, penalty, gradNorm, tokens };
   }
 
   async lossAndGrads(batch: TokenBatch, opts: GradOptions = {}): Promise<GradResult> {
@@ -355,10 +357,16 @@ export class OrtEngine implements Engine {
     const { setup, opt } = this.requireSetup();
     const c = await this.trainGraph({ kind: 'apply', batch: 0, seqLen: 0, trainable: this.trainable, penalty: [], optimizer: opt, clip: setup.clipNorm !== null });
     const r = await c.session.run(this.feeds(c, {}, this.hyper(opts.lr, this.stepCount + 1), grads), this.fetches(c));
+    const gradNorm = r.grad_norm.data[0] as number;
+    if (Number.isFinite(gradNorm)) this.commit();
+    return { gradNorm };
+  }
+
+  /** Makes the banks written by a step current. */
+  private commit(): void {
     this.stepCount += 1;
     this.bank.swap();
     for (const pp of this.slots.values()) pp.swap();
-    return { gradNorm: r.grad_norm.data[0] as number };
   }
 
   // ---------------------------------------------------------------- evaluation

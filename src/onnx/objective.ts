@@ -7,7 +7,7 @@
 import type { GPT2Config } from '../model/gpt2-config.ts';
 import type { Graph, Value } from './graph.ts';
 import { buildGpt2 } from './gpt2-graph.ts';
-import { div, mul, reduceMean, reduceSum } from './ops-math.ts';
+import { div, maximum, mul, reduceMean, reduceSum } from './ops-math.ts';
 import { softmax, softmaxCrossEntropy } from './ops-nn.ts';
 import { slice } from './ops-shape.ts';
 
@@ -41,10 +41,10 @@ export function tokenNll(
   return softmaxCrossEntropy(net.head(h), inp.targets); // [B, T−1]
 }
 
-/** Mean NLL over scored targets: Σ w·nll / Σ w (a scalar). */
+/** Mean NLL over scored targets: Σ w·nll / Σ w (a scalar; 0 when Σ w = 0, as the tfjs model). */
 export function weightedMean(nll: Value, weights: Value): Value {
   const all = nll.shape.map((_, i) => i);
-  return div(reduceSum(mul(nll, weights), all), reduceSum(weights, all));
+  return div(reduceSum(mul(nll, weights), all), maximum(reduceSum(weights, all), 1e-30));
 }
 
 /** ‖softmax(logits_t)‖²₂ per position [B, T]. */

@@ -124,6 +124,14 @@ export function minimum(a: Operand, b: Operand): Value {
   return g.node('Min', [A, B], [{ dtype: 'float32', shape: broadcastShapes(A.shape, B.shape) }])[0];
 }
 
+/** Element-wise max of two operands (no gradient: used for safe denominators). */
+export function maximum(a: Operand, b: Operand): Value {
+  const g = graphOf(a, b);
+  const A = asValue(g, a, 'float32');
+  const B = asValue(g, b, 'float32');
+  return g.node('Max', [A, B], [{ dtype: 'float32', shape: broadcastShapes(A.shape, B.shape) }])[0];
+}
+
 /** where(cond, a, b); the gradient goes to a where cond holds, to b elsewhere. */
 export function where(cond: Value, a: Operand, b: Operand): Value {
   const g = cond.g;
