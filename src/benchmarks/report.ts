@@ -1,0 +1,237 @@
+/**
+ * `ewc-lm continual report DIR`: aggregates DIR/results.jsonl per (protocol, net, importance, penalty, λ):
+ * mean final accuracy with the 95% t-interval (population std as the paper, or sample std), mean backward
+ * transfer and forgetting, the mean accuracy matrix; the best λ per series (argmax of the mean); the paper's
+ * numbers beside ours. Writes report.json, report.md and chart.svg / chart.png (mean line and interval band
+ * over λ, one panel per importance method).
+ *
+ * report.json `results[]`: { net, importance, penalty, lambda, runs, mean, ci, lo, hi, std, stdKind, t,
+ *   bwt, forgetting, protocolId, accuracyMean (task × after-task), paper[] } — `ci` is the 95% half-width
+ *   (null for a single run), [lo, hi] = mean ∓ ci.
+ */
+import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
+import { EwcError } from '../util/errors.ts';
+import { markdownTable } from '../report/table.ts';
+import { readResults, RESULTS_FILE } from './grid.ts';
+import { meanInterval, type StdKind } from './stats.ts';
+import { paperPointsFor, type PaperPoint } from './paper.ts';
+import type { Protocol } from './protocol.ts';
+import type { RunResult } from './run.ts';
+import { writeContinualChart } from './chart.ts';
+
+export interface ResultRow {
+  net: string;
+  importance: string;
+  penalty: string;
+  lambda: number;
+  runs: number;
+  mean: number;
+  /** 95% t-interval half-width (null when runs < 2). */
+  ci: number | null;
+  lo: number | null;
+  hi: number | null;
+  std: number;
+  stdKind: StdKind;
+  t: number | null;
+  bwt: number | null;
+  forgetting: number | null;
+  protocolId: string;
+  /** Mean over runs of the accuracy matrix: [task][after-task], null where not yet seen. */
+  accuracyMean: (number | null)[][];
+  /** Mean seconds per run. */
+  secondsPerRun: number;
+  paper: PaperPoint[];
+  /** Whether our interval overlaps each paper interval (null where either has no interval). */
+  overlapsPaper: (boolean | null)[];
+}
+
+export interface BestRow {
+  net: string;
+  importance: string;
+  penalty: string;
+  protocolId: string;
+  lambda: number;
+  mean: number;
+  ci: number | null;
+  runs: number;
+}
+
+export interface ContinualReport {
+  dir: string;
+  generatedAt: string;
+  std: StdKind;
+  protocols: Record<string, Protocol>;
+  results: ResultRow[];
+  best: BestRow[];
+  runs: number;
+}
+
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+
+export function aggregate(results: RunResult[], std: StdKind = 'population'): Omit<ContinualReport, 'dir' | 'generatedAt'> {
+  const groups = new Map<string, RunResult[]>();
+  const protocols: Record<string, Protocol> = {};
+  for (const r of results) {
+    protocols[r.protocolId] = r.protocol;
+    const k = JSON.stringify([r.protocolId, r.net, r.importance, r.penalty, r.lambda]);
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(r);
+  }
+  const rows: ResultRow[] = [];
+  for (const rs of groups.values()) {
+    const r0 = rs[0];
+    const mi = meanInterval(rs.map((r) => r.final), { std });
+    const T = r0.accuracy.length;
+    const accuracyMean = Array.from({ length: T }, (_, i) =>
+      Array.from({ length: T }, (_, j) => (j < i ? null : mean(rs.map((r) => r.accuracy[i][j] as number)))),
+    );
+    const bw = rs.map((r) => r.bwt).filter((x): x is number => x !== null);
+    const fg = rs.map((r) => r.forgetting).filter((x): x is number => x !== null);
+    const paper = paperPointsFor(r0.net, r0.importance, r0.penalty, r0.lambda);
+    rows.push({
+      net: r0.net,
+      importance: r0.importance,
+      penalty: r0.penalty,
+      lambda: r0.lambda,
+      runs: rs.length,
+      mean: mi.mean,
+      ci: mi.halfWidth,
+      lo: mi.lo,
+      hi: mi.hi,
+      std: mi.std,
+      stdKind: std,
+      t: Number.isFinite(mi.t) ? mi.t : null,
+      bwt: bw.length ? mean(bw) : null,
+      forgetting: fg.length ? mean(fg) : null,
+      protocolId: r0.protocolId,
+      accuracyMean,
+      secondsPerRun: mean(rs.map((r) => r.timings.totalS)),
+      paper,
+      overlapsPaper: paper.map((p) =>
+        p.ci === null || mi.halfWidth === null ? null : Math.abs(mi.mean - p.mean) <= mi.halfWidth + p.ci,
+      ),
+    });
+  }
+  rows.sort((a, b) =>
+    a.protocolId.localeCompare(b.protocolId) || a.net.localeCompare(b.net) || a.importance.localeCompare(b.importance) ||
+    a.penalty.localeCompare(b.penalty) || a.lambda - b.lambda,
+  );
+  const best: BestRow[] = [];
+  const series = new Map<string, ResultRow[]>();
+  for (const r of rows) {
+    const k = JSON.stringify([r.protocolId, r.net, r.importance, r.penalty]);
+    if (!series.has(k)) series.set(k, []);
+    series.get(k)!.push(r);
+  }
+  for (const s of series.values()) {
+    const b = s.reduce((x, y) => (y.mean > x.mean ? y : x));
+    best.push({ net: b.net, importance: b.importance, penalty: b.penalty, protocolId: b.protocolId, lambda: b.lambda, mean: b.mean, ci: b.ci, runs: b.runs });
+  }
+  return { std, protocols, results: rows, best, runs: results.length };
+}
+
+const f4 = (v: number | null) => (v === null || !Number.isFinite(v) ? '–' : v.toFixed(4));
+
+function protocolLine(id: string, p: Protocol): string {
+  return (
+    `- \`${id}\`: ${p.net}, ${p.tasks} tasks × ${p.epochs} epochs, batch ${p.batchSize}, ` +
+    `train ${p.trainLimit ?? 'all'} / test ${p.testLimit ?? 'all'} samples per task, importances on the last ` +
+    `${p.importanceSamples} training samples (${p.importanceMode}), Adam(${p.lr}, ${p.beta1}, ${p.beta2}, ${p.eps}), ` +
+    `η ${p.eta}, SI ξ ${p.siXi}, seeds ${p.seed} / permutations ${p.permSeed}`
+  );
+}
+
+export function reportMarkdown(rep: ContinualReport, extra: { commands?: string[] } = {}): string {
+  const L: string[] = [];
+  L.push('# Continual-learning benchmark report', '');
+  L.push(
+    `${rep.runs} runs from \`${RESULTS_FILE}\`. Final accuracy = mean test accuracy over all tasks after the last task. ` +
+      `Interval: 95% t-interval, half-width t(0.975, R−1)·std/√R with the ${rep.std === 'population' ? 'POPULATION std (ddof 0), as the paper' : 'sample std (ddof 1)'}. ` +
+      'BWT = mean over earlier tasks of (final − just-learned accuracy); forgetting = mean of (best earlier − final).',
+    '',
+  );
+  L.push('## Protocols', '');
+  for (const [id, p] of Object.entries(rep.protocols)) L.push(protocolLine(id, p));
+  if (extra.commands?.length) {
+    L.push('', 'Commands:', '');
+    for (const c of extra.commands) L.push('```', c, '```');
+  }
+  L.push('', '## Results per λ', '');
+  const rows = rep.results.map((r) => ({
+    net: r.net,
+    importance: r.importance,
+    penalty: r.penalty,
+    λ: r.lambda,
+    runs: r.runs,
+    mean: f4(r.mean),
+    '± 95%': f4(r.ci),
+    '[lo, hi]': r.lo === null ? '–' : `[${f4(r.lo)}, ${f4(r.hi)}]`,
+    BWT: f4(r.bwt),
+    forgetting: f4(r.forgetting),
+    's/run': r.secondsPerRun.toFixed(0),
+    paper: r.paper.map((p) => `${p.mean.toFixed(4)}${p.ci !== null ? ` ± ${p.ci.toFixed(4)}` : ''} (${p.source === 'paper' ? 'paper' : "authors' code here"}${p.runs ? `, ${p.runs} runs` : ''}${p.note ? `, ${p.note}` : ''})`).join('; ') || '–',
+    overlap: r.overlapsPaper.map((o) => (o === null ? '–' : o ? 'yes' : 'NO')).join('; ') || '–',
+    protocol: r.protocolId,
+  }));
+  L.push(markdownTable(rows));
+  L.push('', '## Best λ (argmax of the mean)', '');
+  L.push(
+    markdownTable(
+      rep.best.map((b) => ({ net: b.net, importance: b.importance, penalty: b.penalty, 'best λ': b.lambda, mean: f4(b.mean), '± 95%': f4(b.ci), runs: b.runs, protocol: b.protocolId })),
+    ),
+  );
+  L.push('', '## Mean accuracy matrices (row: task, column: after training task)', '');
+  for (const r of rep.results) {
+    L.push(`### ${r.net} ${r.importance}/${r.penalty} λ = ${r.lambda} (${r.runs} runs, protocol ${r.protocolId})`, '');
+    const T = r.accuracyMean.length;
+    L.push(
+      markdownTable(
+        r.accuracyMean.map((row, i) => {
+          const o: Record<string, string> = { task: String(i + 1) };
+          for (let j = 0; j < T; j++) o[`after ${j + 1}`] = row[j] === null ? '' : (row[j] as number).toFixed(3);
+          return o;
+        }),
+      ),
+      '',
+    );
+  }
+  L.push('Chart: `chart.svg` / `chart.png` (mean line and 95% band over λ, one panel per importance method).', '');
+  return L.join('\n');
+}
+
+export interface WrittenReport {
+  dir: string;
+  files: string[];
+  json: ContinualReport;
+}
+
+export function writeReport(dir: string, opts: { std?: StdKind; commands?: string[] } = {}): WrittenReport {
+  if (!existsSync(join(dir, RESULTS_FILE))) {
+    throw new EwcError(`continual report: expected ${join(dir, RESULTS_FILE)}, found no such file. Pass the --out folder of a continual run.`);
+  }
+  const results = readResults(dir);
+  if (results.length === 0) throw new EwcError(`continual report: ${join(dir, RESULTS_FILE)} holds no finished runs yet.`);
+  const agg = aggregate(results, opts.std ?? 'population');
+  const rep: ContinualReport = { dir, generatedAt: new Date().toISOString(), ...agg };
+  const files = [join(dir, 'report.json'), join(dir, 'report.md')];
+  writeJsonAtomic(files[0], rep);
+  writeFileAtomic(files[1], reportMarkdown(rep, { commands: opts.commands ?? gridCommands(dir) }));
+  files.push(...writeContinualChart(dir, rep));
+  return { dir, files, json: rep };
+}
+
+/** The commands recorded in the grid's config-*.json files (as `ewc-lm …`). */
+export function gridCommands(dir: string): string[] {
+  const out: string[] = [];
+  for (const f of readdirSync(dir).filter((x) => x.startsWith('config-') && x.endsWith('.json')).sort()) {
+    try {
+      const c = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { command?: string };
+      if (c.command) out.push(`ewc-lm ${c.command}`);
+    } catch {
+      /* not a grid config */
+    }
+  }
+  return out;
+}
