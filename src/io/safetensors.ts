@@ -23,6 +23,8 @@ import {
 } from './dtypes.ts';
 import { numel, type HostTensor } from './types.ts';
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Default header size limit (the reference implementation uses 100 MB too). */
 export const MAX_HEADER_BYTES = 100_000_000;
 
@@ -207,7 +209,10 @@ function missingFile(path: string): never {
 }
 
 /** Opens a file, runs fn with a positional reader, closes it. */
-function withFile<T>(path: string, fn: (size: number, readAt: (pos: number, len: number) => Uint8Array) => T): T {
+function withFile<T>(
+  path: string,
+  fn: (size: number, readAt: (pos: number, len: number, into?: Uint8Array) => Uint8Array) => T,
+): T {
   if (!existsSync(path)) missingFile(path);
   if (statSync(path).isDirectory()) {
     throw new EwcError(`${path}: is a directory, expected a .safetensors file.`);
@@ -215,8 +220,8 @@ function withFile<T>(path: string, fn: (size: number, readAt: (pos: number, len:
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    const readAt = (pos: number, len: number): Uint8Array => {
-      const buf = new Uint8Array(len);
+    const readAt = (pos: number, len: number, into?: Uint8Array): Uint8Array => {
+      const buf = into ?? new Uint8Array(len);
       let got = 0;
       while (got < len) {
         const k = readSync(fd, buf, got, len - got, pos + got);
@@ -244,6 +249,13 @@ export function readSafetensors(path: string, opts: ReadSafetensorsOptions = {})
     for (const [name, e] of header.entries) {
       if (opts.filter && !opts.filter(name)) continue;
       const count = numel(e.shape);
+      if (e.dtype === 'F32' && LITTLE_ENDIAN) {
+        // read straight into the result (no intermediate copy)
+        const data = new Float32Array(count);
+        readAt(header.dataStart + e.begin, e.end - e.begin, new Uint8Array(data.buffer));
+        tensors.set(name, { dtype: e.dtype, shape: [...e.shape], data });
+        continue;
+      }
       const bytes = readAt(header.dataStart + e.begin, e.end - e.begin);
       const t: LoadedTensor = { dtype: e.dtype, shape: [...e.shape], data: decodeToF32(e.dtype, bytes, count) };
       const ints = decodeInts(e.dtype, bytes, count);
