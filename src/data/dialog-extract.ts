@@ -8,8 +8,9 @@
  * paragraph runs to its end (the convention for speeches spanning paragraphs). An utterance is the quoted
  * spans of a paragraph joined by a space ("“Come,” he said, “sit.”" → "Come, sit.").
  *
- * Narrative side: every quoted span is cut out of the text (so no sentence is both dialog and book); a
- * paragraph whose remainder is less than half of it ("he said.") is dropped entirely.
+ * Narrative side: every quoted span is cut out of the text (so no sentence is both dialog and book); the
+ * remainder of a speech paragraph is kept only when it is at least half of it and ≥ 40 characters, so
+ * attributions ("he said.") are dropped.
  */
 
 export interface QuoteSplit {
@@ -59,7 +60,7 @@ export function extractDialogs(paragraphs: string[], maxTurns = 8): Extraction {
       cur.push(speech);
       if (cur.length >= maxTurns) flush();
       const collapsed = p.replace(/\s+/g, ' ').trim();
-      if (rest.length >= 0.5 * collapsed.length && /\p{L}/u.test(rest)) narrative.push(rest);
+      if (rest.length >= 40 && rest.length >= 0.5 * collapsed.length && /\p{L}/u.test(rest)) narrative.push(rest);
     } else {
       flush();
       // a paragraph without speech may still hold quote marks around non-letters; keep its rest

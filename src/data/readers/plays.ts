@@ -46,7 +46,7 @@ export function playPieces(text: string): Piece[] {
     const lines = paras.flatMap((p) => p.split('\n')).map((l) => l.trim());
     if (lines.filter((l) => DOT_SPEAKER.test(l)).length > 2 * dotParas) paras = lines.filter((l) => l);
   }
-  // speakers must recur (≥ 3 speeches): a one-off "Silence. All look at him." is a stage direction
+  // "Name. speech" speakers must recur (≥ 3 speeches): a one-off "Silence. All look at him." is a stage direction
   const speakerOf = (p: string): { name: string; speech: string } | undefined => {
     if (colonMode) {
       const ls = p.split('\n');
@@ -61,7 +61,7 @@ export function playPieces(text: string): Piece[] {
   for (const f of found) if (f) counts.set(f.name, (counts.get(f.name) ?? 0) + 1);
   return paras.map((p, i): Piece => {
     const f = found[i];
-    if (f && (counts.get(f.name) ?? 0) >= 3) {
+    if (f && (colonMode || (counts.get(f.name) ?? 0) >= 3)) {
       const t = cleanSpeech(f.speech);
       return t ? { kind: 'turn', text: t } : { kind: 'other' };
     }
