@@ -8,11 +8,11 @@ import {
   loadCheckpoint,
   saveCheckpoint,
 } from '../../src/io/checkpoint.ts';
-import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.ts';
+import { readSafetensors, serializeSafetensors, writeSafetensors } from '../../src/io/safetensors.ts';
 import type { NamedTensors } from '../../src/io/types.ts';
 import { gpt2ConfigToJson } from '../../src/model/gpt2-config.ts';
 import { sharedPath } from '../../src/util/shared.ts';
-import { errorOf, randomParams, scratch, tinyConfig } from './helpers.ts';
+import { errorOf, randomParams, rawSafetensors, scratch, tinyConfig } from './helpers.ts';
 
 const REF = () => sharedPath('fixtures', 'tiny-gpt2-reference');
 const RANDOM = () => sharedPath('fixtures', 'tiny-random-gpt2');
@@ -245,6 +245,22 @@ describe('checkpoint bad input: clear errors', () => {
     const t = new Map(params);
     t.set('transformer.wte.weight', params.get('wte.weight')!);
     expect(errorOf(() => loadCheckpoint(dirWith(t)))).toMatch(/tensor (transformer\.)?wte\.weight duplicates .*wte\.weight/);
+  });
+
+  it('a parameter stored with an integer dtype', () => {
+    const t = new Map(params);
+    t.delete('ln_f.bias');
+    const floats = serializeSafetensors(t);
+    // rebuild the file by hand with ln_f.bias as I32 appended at the end of the data buffer
+    const hdrLen = Number(Buffer.from(floats[0]).readBigUInt64LE(0));
+    const header = JSON.parse(Buffer.from(floats[1]).toString('utf8'));
+    const data = Buffer.concat(floats.slice(2));
+    header['ln_f.bias'] = { dtype: 'I32', shape: [8], data_offsets: [data.length, data.length + 32] };
+    expect(hdrLen).toBe(floats[1].length);
+    const dir = scratch();
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(gpt2ConfigToJson(c)));
+    writeFileSync(join(dir, 'model.safetensors'), rawSafetensors(header, Buffer.concat([data, Buffer.alloc(32)])));
+    expect(errorOf(() => loadCheckpoint(dir))).toMatch(/tensor ln_f\.bias has dtype I32, expected a float type/);
   });
 
   it('saveCheckpoint refuses params that do not match the config', () => {

@@ -110,6 +110,12 @@ describe('safetensors round trip', () => {
     expect([...readSafetensorsHeader(path).entries.keys()]).toEqual(names);
   });
 
+  it('reads non-string metadata values as JSON text', () => {
+    const r = parseSafetensors(rawSafetensors({ __metadata__: { format: 'pt', step: 3 } }, new Uint8Array(0)));
+    expect(r.metadata).toEqual({ format: 'pt', step: '3' });
+    expect(r.tensors.size).toBe(0);
+  });
+
   it('refuses to write inconsistent tensors', () => {
     const bad: NamedTensors = new Map([['w', { shape: [2, 2], data: new Float32Array(3) }]]);
     expect(errorOf(() => serializeSafetensors(bad))).toMatch(/tensor w: shape \[2,2\] needs 4 values, found 3/);
