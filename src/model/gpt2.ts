@@ -104,30 +104,36 @@ export function gpt2Hidden(config: GPT2Config, params: ParamMap, ids: tf.Tensor2
     x = drop.apply(x, config.embd_pdrop);
 
     for (let i = 0; i < config.n_layer; i++) {
-      const p = `h.${i}.`;
-      // --- attention ---
-      const h1 = layerNorm(x, param(params, p + 'ln_1.weight'), param(params, p + 'ln_1.bias'), eps); // [N, C]
-      const qkv = linear(h1, param(params, p + 'attn.c_attn.weight'), param(params, p + 'attn.c_attn.bias')); // [N, 3C]
-      const heads = tf.transpose(tf.reshape(qkv, [b, t, 3, H, D]), [2, 0, 3, 1, 4]); // [3, B, H, T, D]
-      const [q, k, v] = tf.unstack(heads, 0) as tf.Tensor4D[]; // [B, H, T, D] each
-      let scale = scaleAttn ? 1 / Math.sqrt(D) : 1;
-      if (byLayer) scale /= i + 1;
-      const scores = tf.matMul(q, tf.transpose(k, [0, 1, 3, 2])); // [B, H, T, T]
-      let probs = causalSoftmax(scores as tf.Tensor4D, scale); // [B, H, T, T]
-      probs = drop.apply(probs, config.attn_pdrop);
-      const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [N, C]) as tf.Tensor2D; // [N, C]
-      let a = linear(ctx, param(params, p + 'attn.c_proj.weight'), param(params, p + 'attn.c_proj.bias')); // [N, C]
-      a = drop.apply(a, config.resid_pdrop);
-      x = tf.add(x, a);
-      // --- MLP ---
-      const h2 = layerNorm(x, param(params, p + 'ln_2.weight'), param(params, p + 'ln_2.bias'), eps); // [N, C]
-      const f = act(linear(h2, param(params, p + 'mlp.c_fc.weight'), param(params, p + 'mlp.c_fc.bias'))) as tf.Tensor2D; // [N, I]
-      let m = linear(f, param(params, p + 'mlp.c_proj.weight'), param(params, p + 'mlp.c_proj.bias')); // [N, C]
-      m = drop.apply(m, config.resid_pdrop);
-      x = tf.add(x, m);
+      // One tidy per block: without a gradient tape its intermediates are freed here (evaluation memory is
+      // one block's worth); under a tape, tfjs keeps its own clones of what backprop needs.
+      x = tf.tidy(() => block(i, x));
     }
     return layerNorm(x, param(params, 'ln_f.weight'), param(params, 'ln_f.bias'), eps); // [N, C]
   });
+
+  function block(i: number, x: tf.Tensor2D): tf.Tensor2D {
+    const p = `h.${i}.`;
+    // --- attention ---
+    const h1 = layerNorm(x, param(params, p + 'ln_1.weight'), param(params, p + 'ln_1.bias'), eps); // [N, C]
+    const qkv = linear(h1, param(params, p + 'attn.c_attn.weight'), param(params, p + 'attn.c_attn.bias')); // [N, 3C]
+    const heads = tf.transpose(tf.reshape(qkv, [b, t, 3, H, D]), [2, 0, 3, 1, 4]); // [3, B, H, T, D]
+    const [q, k, v] = tf.unstack(heads, 0) as tf.Tensor4D[]; // [B, H, T, D] each
+    let scale = scaleAttn ? 1 / Math.sqrt(D) : 1;
+    if (byLayer) scale /= i + 1;
+    const scores = tf.matMul(q, tf.transpose(k, [0, 1, 3, 2])); // [B, H, T, T]
+    let probs = causalSoftmax(scores as tf.Tensor4D, scale); // [B, H, T, T]
+    probs = drop.apply(probs, config.attn_pdrop);
+    const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [N, C]) as tf.Tensor2D; // [N, C]
+    let a = linear(ctx, param(params, p + 'attn.c_proj.weight'), param(params, p + 'attn.c_proj.bias')); // [N, C]
+    a = drop.apply(a, config.resid_pdrop);
+    x = tf.add(x, a) as tf.Tensor2D;
+    // --- MLP ---
+    const h2 = layerNorm(x, param(params, p + 'ln_2.weight'), param(params, p + 'ln_2.bias'), eps); // [N, C]
+    const f = act(linear(h2, param(params, p + 'mlp.c_fc.weight'), param(params, p + 'mlp.c_fc.bias'))) as tf.Tensor2D; // [N, I]
+    let m = linear(f, param(params, p + 'mlp.c_proj.weight'), param(params, p + 'mlp.c_proj.bias')); // [N, C]
+    m = drop.apply(m, config.resid_pdrop);
+    return tf.add(x, m);
+  }
 }
 
 /** The LM head weight [V, C]: wte.weight when tied, else lm_head.weight. */

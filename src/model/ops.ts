@@ -40,7 +40,8 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D 
  */
 const lmHeadCG = customGrad((h: tf.Tensor2D, w: tf.Tensor2D, save: Save) => {
   save([h, w]);
-  const value = tf.matMul(h, tf.transpose(w)) as tf.Tensor2D; // [N, C]·[C, V] → [N, V]
+  // tidy: the transposed copy (and XNNPACK's packing of it) is freed at once, not at the caller's tidy end
+  const value = tf.tidy(() => tf.matMul(h, tf.transpose(w))) as tf.Tensor2D; // [N, C]·[C, V] → [N, V]
   return {
     value,
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
@@ -156,12 +157,15 @@ export function causalSoftmax(scores: tf.Tensor4D, scale: number): tf.Tensor4D {
  */
 const tokenNllCG = customGrad((logits: tf.Tensor2D, targets: tf.Tensor1D, save: Save) => {
   const [n, v] = logits.shape;
-  const lse = tf.logSumExp(logits, -1); // [N]
-  const flatIdx = tf.add(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(v, 'int32')), tf.cast(targets, 'int32')); // [N]
-  const picked = tf.gather(tf.reshape(logits, [n * v]), flatIdx); // [N]
+  // tidy: the [N, V] temporaries of logsumexp are freed at once (only logits and lse are kept)
+  const lse = tf.tidy(() => tf.logSumExp(logits, -1)); // [N]
+  const value = tf.tidy(() => {
+    const flatIdx = tf.add(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(v, 'int32')), tf.cast(targets, 'int32')); // [N]
+    return tf.sub(lse, tf.gather(tf.reshape(logits, [n * v]), flatIdx)) as tf.Tensor1D; // [N]
+  });
   save([logits, targets, lse]);
   return {
-    value: tf.sub(lse, picked) as tf.Tensor1D,
+    value,
     gradFunc: (g: tf.Tensor1D, saved: tf.Tensor[]) => {
       const [lg, tg, ls] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
       const [nn, vv] = lg.shape;

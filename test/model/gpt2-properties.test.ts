@@ -105,7 +105,7 @@ describe('GPT-2 properties (wasm)', () => {
   it('dropout scales kept activations by 1/(1−p) (embedding dropout alone, 1 layer → statistics of kept units)', () => {
     // With only embd_pdrop = 0.5 the mean of the dropout mask·scale over many units is ≈ 1 and ≈ half are 0.
     const x = tf.ones([64, 64]);
-    const y = tf.dropout(x, 0.5, undefined, '9:0').dataSync();
+    const y = Array.from(tf.dropout(x, 0.5, undefined, '9:0').dataSync());
     const zeros = y.filter((v) => v === 0).length / y.length;
     const mean = y.reduce((a, v) => a + v, 0) / y.length;
     x.dispose();
