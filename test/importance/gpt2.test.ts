@@ -9,12 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backends/index.ts';
 import { gpt2Target, gpt2Traced } from '../../src/importance/gpt2-target.ts';
 import { computeImportance } from '../../src/importance/registry.ts';
-import type { ImportanceTarget, Importances } from '../../src/importance/types.ts';
+import type { ImportanceTarget } from '../../src/importance/types.ts';
 import { loadCheckpoint } from '../../src/io/checkpoint.ts';
 import { readSafetensors } from '../../src/io/safetensors.ts';
 import { GPT2Model, gpt2Logits } from '../../src/model/gpt2.ts';
 import { selectParams } from '../../src/regularizers/selection.ts';
 import { sharedPath } from '../../src/util/shared.ts';
+import { compareToReference } from './toy-targets.ts';
 
 let model: GPT2Model;
 let target: ImportanceTarget;
@@ -29,27 +30,6 @@ beforeAll(async () => {
   ids = JSON.parse(readFileSync(`${dir()}/expected.json`, 'utf8')).input_ids;
 });
 afterAll(() => model.dispose());
-
-/** |a − r| ≤ rtol·|r| + atol·max|r| for every element (atol relative to the tensor's scale); NaN fails. */
-export function compareToReference(ours: Importances, ref: Importances, rtol = 1e-3, atolScale = 1e-6): string[] {
-  const bad: string[] = [];
-  for (const [name, r] of ref) {
-    const a = ours.get(name);
-    if (!a) {
-      bad.push(`${name}: missing`);
-      continue;
-    }
-    let mx = 0;
-    for (const v of r.data) mx = Math.max(mx, Math.abs(v));
-    let worst = 0;
-    for (let i = 0; i < r.data.length; i++) {
-      const d = Math.abs(a.data[i] - r.data[i]);
-      if (!(d <= rtol * Math.abs(r.data[i]) + atolScale * mx)) worst = Math.max(worst, Number.isNaN(d) ? Infinity : d);
-    }
-    if (worst > 0) bad.push(`${name}: max failing |diff| ${worst}`);
-  }
-  return bad;
-}
 
 describe('GPT-2 golden importances (tiny-gpt2-reference)', () => {
   for (const method of ['fisher', 'mas'] as const) {

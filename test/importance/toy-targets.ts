@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { oneHotF32 } from '../../src/importance/objectives.ts';
-import type { ImportanceTarget } from '../../src/importance/types.ts';
+import type { ImportanceTarget, Importances } from '../../src/importance/types.ts';
 
 export function linearClassifier(W: number[][], b: number[]): ImportanceTarget & { dispose(): void } {
   const D = W.length;
@@ -65,3 +65,25 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     }
   }
 }
+
+/** |a − r| ≤ rtol·|r| + atol·max|r| for every element (atol relative to the tensor's scale); NaN fails. */
+export function compareToReference(ours: Importances, ref: Importances, rtol = 1e-3, atolScale = 1e-6): string[] {
+  const bad: string[] = [];
+  for (const [name, r] of ref) {
+    const a = ours.get(name);
+    if (!a) {
+      bad.push(`${name}: missing`);
+      continue;
+    }
+    let mx = 0;
+    for (const v of r.data) mx = Math.max(mx, Math.abs(v));
+    let worst = 0;
+    for (let i = 0; i < r.data.length; i++) {
+      const d = Math.abs(a.data[i] - r.data[i]);
+      if (!(d <= rtol * Math.abs(r.data[i]) + atolScale * mx)) worst = Math.max(worst, Number.isNaN(d) ? Infinity : d);
+    }
+    if (worst > 0) bad.push(`${name}: max failing |diff| ${worst}`);
+  }
+  return bad;
+}
+
