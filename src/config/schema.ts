@@ -13,6 +13,7 @@ export type Field =
   | { kind: 'string'; default: string | null; doc: string; choices?: readonly string[]; nullable?: boolean }
   | { kind: 'boolean'; default: boolean; doc: string }
   | { kind: 'strings'; default: string[]; doc: string }
+  | { kind: 'numbers'; default: number[]; doc: string; min?: number }
   | { kind: 'section'; fields: Schema; doc: string };
 
 export type Schema = { readonly [key: string]: Field };
@@ -25,7 +26,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 export function defaultsOf(schema: Schema): Obj {
   const out: Obj = {};
   for (const [k, f] of Object.entries(schema)) {
-    out[k] = f.kind === 'section' ? defaultsOf(f.fields) : f.kind === 'strings' ? [...f.default] : f.default;
+    out[k] = f.kind === 'section' ? defaultsOf(f.fields) : f.kind === 'strings' || f.kind === 'numbers' ? [...f.default] : f.default;
   }
   return out;
 }
@@ -44,6 +45,8 @@ function describe(f: Field): string {
       return 'true or false';
     case 'strings':
       return 'an array of strings';
+    case 'numbers':
+      return `an array of numbers${f.min !== undefined ? ` ≥ ${f.min}` : ''}`;
     case 'section':
       return 'an object';
     default: {
@@ -77,6 +80,11 @@ function checkLeaf(path: string, source: string, f: Exclude<Field, { kind: 'sect
       return v;
     case 'strings':
       if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw bad(path, source, f, v);
+      return [...v];
+    case 'numbers':
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isFinite(x) || (f.min !== undefined && x < f.min))) {
+        throw bad(path, source, f, v);
+      }
       return [...v];
     default: {
       const never: never = f;
@@ -146,6 +154,15 @@ function parseFlagValue(f: Exclude<Field, { kind: 'section' }>, raw: string): un
         }
       }
       return raw.split(',').filter((x) => x.length > 0);
+    case 'numbers':
+      if (raw.startsWith('[')) {
+        try {
+          return JSON.parse(raw);
+        } catch {
+          return raw;
+        }
+      }
+      return raw.split(',').filter((x) => x.trim().length > 0).map((x) => (Number.isFinite(Number(x)) ? Number(x) : x));
     case 'string':
       return raw;
     default: {

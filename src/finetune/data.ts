@@ -1,0 +1,42 @@
+/**
+ * Corpus spec → token data for fine-tuning and evaluation: load, split by document (seeded), tokenize
+ * (cached), then pack training blocks or keep documents whole for perplexity.
+ */
+import { loadCorpus, splitCorpus, tokenizeDocuments, packBlocks, type SplitName } from '../data/index.ts';
+import type { Tokenizer } from '../tokenization/index.ts';
+import { EwcError } from '../util/errors.ts';
+
+export interface SplitSpec {
+  /** Seed of the document-level split (src/data/split.ts: a hash of document id and seed). */
+  seed: number;
+  /** Fractions train / validation / test. */
+  train: number;
+  validation: number;
+  test: number;
+}
+
+export const DEFAULT_SPLIT: SplitSpec = { seed: 0, train: 0.8, validation: 0.1, test: 0.1 };
+
+/** Token ids of every document of one split of a corpus (each ends with the end token). */
+export function splitTokens(spec: string, split: SplitName, tok: Tokenizer, s: SplitSpec, maxDocs?: number | null): number[][] {
+  const corpus = loadCorpus(spec);
+  const parts = splitCorpus(corpus, { seed: s.seed, fractions: { train: s.train, validation: s.validation, test: s.test } });
+  let docs = parts[split];
+  if (docs.length === 0) {
+    throw new EwcError(
+      `corpus "${spec}": its ${split} split is empty (${corpus.documents.length} documents, fractions ` +
+        `train ${s.train} / validation ${s.validation} / test ${s.test}, seed ${s.seed}). Use a larger corpus or other fractions.`,
+    );
+  }
+  if (maxDocs != null && docs.length > maxDocs) docs = docs.slice(0, maxDocs);
+  return tokenizeDocuments(docs, tok);
+}
+
+/** Training blocks [nBlocks, blockSize] as one row-major Int32Array. */
+export function blocksOf(docs: number[][], blockSize: number, eosId: number, maxBlocks?: number | null): Int32Array {
+  let blocks = packBlocks(docs, blockSize, eosId);
+  if (maxBlocks != null && blocks.length > maxBlocks) blocks = blocks.slice(0, maxBlocks);
+  const out = new Int32Array(blocks.length * blockSize);
+  blocks.forEach((b, i) => out.set(b, i * blockSize));
+  return out;
+}
