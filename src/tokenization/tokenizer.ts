@@ -16,6 +16,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { EwcError } from '../util/errors.ts';
 import { byteLevelTokenizerJson, EOS_TOKEN } from './hf-json.ts';
+import { fastEncoderFor } from './fast-bpe.ts';
 
 export interface Tokenizer {
   /** Where it was loaded from (absolute path) or a label. */
@@ -29,6 +30,10 @@ export interface Tokenizer {
   readonly eosToken: string;
   /** Text → ids, no special tokens added (a literal "<|endoftext|>" in the text maps to eosId). */
   encode(text: string): number[];
+  /** true when encode uses the cached GPT-2 byte-level encoder (fast-bpe.ts) instead of tokenizers.js. */
+  readonly fast: boolean;
+  /** encode through tokenizers.js (the reference implementation), whatever `fast` is. */
+  referenceEncode(text: string): number[];
   /** Ids → text, exact inverse of encode (special tokens kept, no space clean-up). */
   decode(ids: number[]): string;
   /** Text → token strings (byte-level form, e.g. "Ġworld"). */
@@ -108,6 +113,9 @@ export function tokenizerFromJson(json: Record<string, unknown>, config: Record<
     );
   }
   const hash = createHash('sha256').update(JSON.stringify(json)).digest('hex');
+  // GPT-2-style byte-level BPE: a cached encoder with identical output (fast-bpe.ts); else tokenizers.js
+  const fast = process.env.EWC_LM_TOKENIZER_REFERENCE === '1' ? undefined : fastEncoderFor(json);
+  const slowEncode = (text: string) => hf.encode(text, { add_special_tokens: false }).ids;
   const vocabSize = maxId + 1;
   return {
     source,
@@ -116,7 +124,9 @@ export function tokenizerFromJson(json: Record<string, unknown>, config: Record<
     eosId,
     eosToken,
     json,
-    encode: (text: string) => hf.encode(text, { add_special_tokens: false }).ids,
+    encode: fast ?? slowEncode,
+    fast: fast !== undefined,
+    referenceEncode: slowEncode,
     decode: (ids: number[]) => {
       for (const id of ids) {
         if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {

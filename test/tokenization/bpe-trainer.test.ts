@@ -59,11 +59,11 @@ describe('byte-level BPE trainer', () => {
     expect(t.merges).toEqual(naiveMerges(toy, 10));
   });
 
-  it('incremental counts equal a full recount per merge (Moby Dick chapters 1–10, 300 merges)', () => {
-    const texts = mobyDickDocuments().slice(0, 10).map((d) => d.text!);
-    const t = trainBpe(texts, { vocabSize: 257 + 300, progress: false });
-    expect(t.merges).toHaveLength(300);
-    expect(t.merges).toEqual(naiveMerges(texts, 300));
+  it('incremental counts equal a full recount per merge (Moby Dick chapters 1–6, 200 merges)', () => {
+    const texts = mobyDickDocuments().slice(0, 6).map((d) => d.text!);
+    const t = trainBpe(texts, { vocabSize: 257 + 200, progress: false });
+    expect(t.merges).toHaveLength(200);
+    expect(t.merges).toEqual(naiveMerges(texts, 200));
   });
 
   it('vocabulary: all 256 bytes, merges, then <|endoftext|> last; deterministic', () => {
@@ -115,7 +115,9 @@ describe('trained tokenizer files', () => {
     ['whitespace runs', '  two  spaces\n\n\nthree newlines\t\t'],
     ['astral + private use', '𝔘𝔫𝔦𝔠𝔬𝔡𝔢 \uE000 \u{10FFFD}'],
     ['special token text', 'end<|endoftext|>start'],
-  ])('round-trips %s exactly', (_n, s) => {
+  ])('round-trips %s exactly (fast encoder = tokenizers.js)', (_n, s) => {
+    expect(tok.fast).toBe(true);
+    expect(tok.encode(s)).toEqual(tok.referenceEncode(s));
     expect(tok.decode(tok.encode(s))).toBe(s);
   });
 
