@@ -18,10 +18,12 @@ import type { GPT2Config } from '../../model/gpt2-config.ts';
 import { GPT2Model } from '../../model/gpt2.ts';
 import { EwcError } from '../../util/errors.ts';
 import { log, printResult } from '../../util/log.ts';
+import { evalCorpus, evalCorpusOptions } from '../../eval/eval-corpus.ts';
 
 export interface EvalArgs {
   model: string;
   tokens?: string;
+  corpus?: string;
   backend: string;
   'batch-tokens': number;
 }
@@ -140,6 +142,7 @@ const cmd: CommandModule<object, EvalArgs> = {
         describe: 'JSON file: an array of token-id arrays, each scored on its own (every token but the first)',
       })
       .option('backend', backendOption)
+      .options(evalCorpusOptions)
       .option('batch-tokens', {
         type: 'number',
         default: 1024,
@@ -150,6 +153,13 @@ const cmd: CommandModule<object, EvalArgs> = {
     if (!Number.isInteger(bt) || bt < 1) {
       throw new EwcError(`--batch-tokens: expected a positive integer, found ${bt}.`);
     }
+    if (argv.corpus !== undefined) {
+      // --corpus form (src/eval/eval-corpus.ts): windows of --context with --stride, bootstrap interval.
+      if (argv.tokens !== undefined) throw new EwcError('eval: pass either --tokens FILE.json or --corpus SPEC, not both.');
+      const a = argv as unknown as Record<string, unknown>;
+      printResult(await evalCorpus({ model: argv.model, corpus: argv.corpus, split: a.split as string, splitSeed: a['split-seed'] as number, context: a.context as number | undefined, stride: a.stride as number | undefined, engine: a.engine as string, backend: argv.backend, tokenizer: a.tokenizer as string | undefined, bootstrap: a.bootstrap as number, seed: a.seed as number }));
+      return;
+    }
     const ck = loadCheckpoint(argv.model);
     let seqs: number[][];
     let source: Record<string, unknown>;
@@ -157,7 +167,7 @@ const cmd: CommandModule<object, EvalArgs> = {
       seqs = readTokenFile(argv.tokens, ck.config);
       source = { tokens_file: argv.tokens };
     } else {
-      throw new EwcError('eval: nothing to evaluate. Pass --tokens FILE.json (a JSON array of token-id arrays).');
+      throw new EwcError('eval: nothing to evaluate. Pass --tokens FILE.json (a JSON array of token-id arrays) or --corpus SPEC.');
     }
     const backend = await initBackend(argv.backend);
     const model = GPT2Model.fromHost(ck.config, ck.params);
