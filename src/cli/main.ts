@@ -15,10 +15,23 @@ async function loadCommands(): Promise<CommandModule[]> {
   const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
   const out: CommandModule[] = [];
   for (const f of files) {
-    const mod = await import(pathToFileURL(join(dir, f)).href);
-    const c = mod.default as CommandModule | CommandModule[] | undefined;
-    if (!c) continue;
-    out.push(...(Array.isArray(c) ? c : [c]));
+    try {
+      const mod = await import(pathToFileURL(join(dir, f)).href);
+      const c = mod.default as CommandModule | CommandModule[] | undefined;
+      if (!c) continue;
+      out.push(...(Array.isArray(c) ? c : [c]));
+    } catch (e) {
+      // A command whose module fails to load must not take the other commands down: it reports the
+      // failure when it is the one invoked.
+      const name = f.replace(/\.ts$/, '');
+      out.push({
+        command: `${name} [args..]`,
+        describe: `(unavailable: ${(e as Error).message.split('\n')[0]})`,
+        handler: () => {
+          throw e;
+        },
+      });
+    }
   }
   return out;
 }

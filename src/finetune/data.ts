@@ -15,7 +15,7 @@ export interface SplitSpec {
   test: number;
 }
 
-export const DEFAULT_SPLIT: SplitSpec = { seed: 0, train: 0.8, validation: 0.1, test: 0.1 };
+export const DEFAULT_SPLIT: SplitSpec = { seed: 0, train: 0.9, validation: 0.05, test: 0.05 };
 
 /** Token ids of every document of one split of a corpus (each ends with the end token). */
 export function splitTokens(spec: string, split: SplitName, tok: Tokenizer, s: SplitSpec, maxDocs?: number | null): number[][] {

@@ -52,9 +52,9 @@ export const dialogForgettingSchema: Schema = {
         doc: 'document-level seeded splits (the same for every corpus)',
         fields: {
           seed: { kind: 'number', integer: true, min: 0, default: 0, doc: 'split seed' },
-          train: { kind: 'number', min: 0, max: 1, default: 0.8, doc: 'train fraction' },
-          validation: { kind: 'number', min: 0, max: 1, default: 0.1, doc: 'validation fraction' },
-          test: { kind: 'number', min: 0, max: 1, default: 0.1, doc: 'test fraction' },
+          train: { kind: 'number', min: 0, max: 1, default: 0.9, doc: 'train fraction (as src/data/split.ts DEFAULT_FRACTIONS, so that held-out splits match pretraining)' },
+          validation: { kind: 'number', min: 0, max: 1, default: 0.05, doc: 'validation fraction' },
+          test: { kind: 'number', min: 0, max: 1, default: 0.05, doc: 'test fraction' },
         },
       },
       booksSplitSeed: { kind: 'number', integer: true, min: 0, nullable: true, default: null, doc: 'seed of the book split when it must match the pretraining split (null = split.seed)' },
