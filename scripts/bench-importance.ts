@@ -11,7 +11,7 @@
  * Prints a table; writes results/bench-importance.json (or --out).
  */
 import * as tf from '@tensorflow/tfjs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { activeBackend, initBackend } from '../src/backends/index.ts';
 import { gpt2Target } from '../src/importance/gpt2-target.ts';
@@ -81,6 +81,7 @@ function maxRel(a: Importances, b: Importances): number {
   return worst;
 }
 
+const loadBefore = loadavg();
 const rows: Record<string, unknown>[] = [];
 for (const method of ['fisher', 'mas']) {
   const res: Record<string, { seconds: number; imp: Importances }> = {};
@@ -118,6 +119,8 @@ writeJsonAtomic(out, {
   selected_parameters: selected,
   backend: activeBackend(),
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+  // 1/5/15-minute load averages: other jobs on the machine slow both forms alike
+  load_average: { before: loadBefore, after: loadavg() },
   date: new Date().toISOString(),
   results: rows,
 });

@@ -10,6 +10,7 @@
  * Samples never interact in the forward pass, so ∂(Σ_n f_n)/∂(per-sample intermediates) is per-sample exact.
  */
 import * as tf from '@tensorflow/tfjs';
+import { tokenNll } from '../model/ops.ts';
 
 /** Float one-hot built as int32 then cast (tf.oneHot float32 is wrong on wasm 4.22; tfjs-notes.md §5). */
 export function oneHotF32(labels: tf.Tensor, depth: number): tf.Tensor {
@@ -22,16 +23,15 @@ export function oneHotF32(labels: tf.Tensor, depth: number): tf.Tensor {
  */
 export function perSampleLogLik(logits: tf.Tensor, labels: tf.Tensor): tf.Tensor1D {
   return tf.tidy(() => {
+    // log p(y | ·) = −nll with nll = logsumexp(z) − z_y (ops.tokenNll: no one-hot, scatter-add gradient,
+    // wasm-safe; tfjs-notes.md §4–5).
     if (logits.rank === 3) {
       const [n, t, v] = logits.shape;
-      const scored = tf.slice(logits, [0, 0, 0], [n, t - 1, v]); // [N, T−1, V]
-      const logp = tf.logSoftmax(scored); // [N, T−1, V]
-      const mask = tf.reshape(oneHotF32(tf.reshape(labels, [-1]), v), [n, t - 1, v]); // [N, T−1, V]
-      return tf.mean(tf.sum(tf.mul(logp, mask), 2), 1) as tf.Tensor1D; // [N]
+      const scored = tf.reshape(tf.slice(logits, [0, 0, 0], [n, t - 1, v]), [n * (t - 1), v]) as tf.Tensor2D; // [N·(T−1), V]
+      const nll = tokenNll(scored, tf.cast(tf.reshape(labels, [n * (t - 1)]), 'int32') as tf.Tensor1D); // [N·(T−1)]
+      return tf.neg(tf.mean(tf.reshape(nll, [n, t - 1]), 1)) as tf.Tensor1D; // [N]
     }
-    const k = logits.shape[1]!;
-    const logp = tf.logSoftmax(logits); // [N, K]
-    return tf.sum(tf.mul(logp, oneHotF32(labels, k)), 1) as tf.Tensor1D; // [N]
+    return tf.neg(tokenNll(logits as tf.Tensor2D, tf.cast(labels, 'int32') as tf.Tensor1D)) as tf.Tensor1D; // [N]
   });
 }
 
