@@ -8,10 +8,10 @@
  * objective Σ_n f_n with respect to zero "probes" added to every y gives every δ_r. The per-sample gradients
  * are then rebuilt exactly (x_nᵀ δ_n per sample, rank-2 products: the wasm fast path), squared (Fisher) or
  * taken in absolute value (MAS), and summed. Parameters that are not dense weights/biases (LayerNorm,
- * embeddings) fall back to the per-sample loop. Tested equal to the loop in test/importance/vectorised.test.ts.
+ * embeddings), and every parameter of a target without probes, fall back to the per-sample loop.
+ * Tested equal to the loop in test/importance/gpt2.test.ts and toy.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { EwcError } from '../util/errors.ts';
 import {
   batchObjectiveFromLogits,
   checkSamples,
@@ -30,10 +30,9 @@ export function vectorisedImportance(
   opts: ImportanceOptions,
   method: GradientMethod,
 ): Importances {
-  if (!target.probedLogits || !target.denseLayers) {
-    throw new EwcError(`importance: this model has no vectorised form; use the per-sample loop (--mode loop).`);
-  }
   const n = checkSamples(target, samples, method.objective);
+  // A target without probes has no vectorised form: everything goes through the per-sample loop.
+  if (!target.probedLogits || !target.denseLayers) return loopImportance(target, samples, opts, method);
   const selected = new Set(opts.names);
   const layers = target.denseLayers.filter((l) => selected.has(l.weight) || (l.bias && selected.has(l.bias)));
   const covered = new Set(layers.flatMap((l) => [l.weight, ...(l.bias ? [l.bias] : [])]).filter((x) => selected.has(x)));

@@ -203,6 +203,13 @@ describe('language-model importances, closed form (one sample = one sequence)', 
     expectClose(imp.get('emb.weight')!.data, exp);
   });
 
+  it('a target without probes: vectorised mode falls back to the loop (same values)', () => {
+    const s = { kind: 'sequences' as const, sequences: seqs };
+    const a = computeImportance('fisher', target, s, { names: ['emb.weight'], mode: 'loop' });
+    const v = computeImportance('fisher', target, s, { names: ['emb.weight'], mode: 'vectorised' });
+    expect([...v.get('emb.weight')!.data]).toEqual([...a.get('emb.weight')!.data]);
+  });
+
   it('fisher needs sequences of at least 2 tokens', () => {
     expect(() => computeImportance('fisher', target, { kind: 'sequences', sequences: [[1]] }, { names: ['emb.weight'] })).toThrow(
       /at least 2/,
