@@ -49,7 +49,6 @@ const train: CommandModule<{}, TrainArgs> = {
       documents: docs.length,
       vocabSize: tok.vocabSize,
       eosId: tok.eosId,
-      merges: t.merges.length,
       stoppedEarly: t.merges.length < a['vocab-size'] - 257,
       ...t.stats,
       mbPerSecond: t.stats.bytes / 1e6 / t.stats.seconds,
