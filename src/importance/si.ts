@@ -27,6 +27,8 @@ export class SiTracker {
   private shapes = new Map<string, number[]>();
   private pre = new Map<string, Float64Array>();
   private grad = new Map<string, Float64Array>();
+  private havePre = false;
+  private haveGrad = false;
   steps = 0;
 
   constructor(
@@ -40,8 +42,8 @@ export class SiTracker {
   startTask(params: Named): void {
     this.start.clear();
     this.omega.clear();
-    this.pre.clear();
-    this.grad.clear();
+    this.havePre = false;
+    this.haveGrad = false;
     this.steps = 0;
     for (const n of this.names) {
       const p = get(params, n);
@@ -53,18 +55,20 @@ export class SiTracker {
 
   /** Snapshot of θ before the optimizer step. */
   beforeStep(params: Named): void {
-    for (const n of this.names) this.pre.set(n, Float64Array.from(values(get(params, n))));
+    for (const n of this.names) copyInto(this.pre, n, values(get(params, n)));
+    this.havePre = true;
   }
 
   /** The TOTAL-loss gradient (task + penalty) at the pre-step point, before clipping. */
   afterGradients(grads: Named): void {
-    for (const n of this.names) this.grad.set(n, Float64Array.from(values(get(grads, n))));
+    for (const n of this.names) copyInto(this.grad, n, values(get(grads, n)));
+    this.haveGrad = true;
   }
 
   /** ω −= g·(θ_after − θ_before). */
   afterStep(params: Named): void {
     if (this.omega.size === 0) throw new Error('SiTracker.afterStep: startTask was not called');
-    if (this.pre.size === 0 || this.grad.size === 0) {
+    if (!this.havePre || !this.haveGrad) {
       throw new Error('SiTracker.afterStep: call beforeStep and afterGradients first');
     }
     for (const n of this.names) {
@@ -74,8 +78,8 @@ export class SiTracker {
       const a = values(get(params, n));
       for (let i = 0; i < w.length; i++) w[i] -= g[i] * (a[i] - b[i]);
     }
-    this.pre.clear();
-    this.grad.clear();
+    this.havePre = false;
+    this.haveGrad = false;
     this.steps++;
   }
 
@@ -107,6 +111,13 @@ export class SiTracker {
     }
     return out;
   }
+}
+
+/** Copies v into the reused float64 buffer m[n] (allocated once per name). */
+function copyInto(m: Map<string, Float64Array>, n: string, v: ArrayLike<number>): void {
+  let b = m.get(n);
+  if (!b || b.length !== v.length) m.set(n, (b = new Float64Array(v.length)));
+  for (let i = 0; i < v.length; i++) b[i] = v[i];
 }
 
 function get(m: Named, n: string): AnyTensor {
