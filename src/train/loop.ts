@@ -214,6 +214,8 @@ export async function train(o: TrainRunOptions): Promise<TrainRunResult> {
         );
       }
       step += 1;
+      // let the event loop run (signals are delivered there; tfjs steps are synchronous work)
+      await new Promise<void>((res) => setImmediate(res));
       lastLoss = r.loss;
       tokensSeen += r.tokens;
       windowTokens += r.tokens;

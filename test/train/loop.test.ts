@@ -108,7 +108,8 @@ describe('trainer behaviour', () => {
 
   it('SIGINT finishes the current step, saves a checkpoint and returns "interrupted"; resume completes', async () => {
     const dir = join(root, 'sigint');
-    const hooks: TrainHooks[] = [{ beforeStep: (ctx) => void (ctx.step === 2 && process.emit('SIGINT')) }];
+    // a real signal to this process (delivered through the event loop, as Ctrl-C is)
+    const hooks: TrainHooks[] = [{ beforeStep: (ctx) => void (ctx.step === 2 && process.kill(process.pid, 'SIGINT')) }];
     const r = await run(dir, { hooks });
     expect(r.status).toBe('interrupted');
     expect(r.step).toBe(3);
