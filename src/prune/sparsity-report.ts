@@ -1,7 +1,7 @@
 /** The per-tensor sparsity report of a pruned checkpoint: JSON object + markdown. */
 import type { PruneResult } from './prune-params.ts';
 import type { PruneScope } from './rank.ts';
-import { mdTable } from './markdown.ts';
+import { markdownTable } from '../report/table.ts';
 
 export interface SparsityReport {
   sparsity: number;
@@ -45,16 +45,15 @@ export function sparsityMarkdown(rep: SparsityReport): string {
     ``,
     `Order: ${rep.tieRule}.`,
     ``,
-    mdTable(
-      ['tensor', 'shape', 'parameters', 'pruned', 'sparsity'],
-      rep.tensors.map((t) => [
-        '`' + t.name + '`' + (rep.untouched.includes(t.name) ? ' (left alone)' : ''),
-        `[${t.shape.join(', ')}]`,
-        String(t.numel),
-        String(t.pruned),
-        (100 * t.sparsity).toFixed(2) + '%',
-      ]),
-      ['l', 'l', 'r', 'r', 'r'],
+    markdownTable(
+      rep.tensors.map((t) => ({
+        tensor: '`' + t.name + '`' + (rep.untouched.includes(t.name) ? ' (left alone)' : ''),
+        shape: `[${t.shape.join(', ')}]`,
+        parameters: t.numel,
+        pruned: t.pruned,
+        sparsity: (100 * t.sparsity).toFixed(2) + '%',
+      })),
+      { columns: ['tensor', 'shape', 'parameters', 'pruned', { key: 'sparsity', align: 'right' }] },
     ),
     ``,
   ];
