@@ -11,7 +11,7 @@ import { packageVersion } from './embedded/packages.ts';
 import { readChatterbot } from './readers/chatterbot.ts';
 import { readDailyDialog } from './readers/dailydialog.ts';
 import { readDialogsJsonl, readJsonlDocuments } from './readers/jsonl.ts';
-import { readPlays } from './readers/plays.ts';
+import { parseTurnsOption, readPlays } from './readers/plays.ts';
 import { readTextDocuments } from './readers/text.ts';
 import { readTokenDocuments } from './readers/tokens.ts';
 import type { Corpus, CorpusKind, Document } from './types.ts';
@@ -50,15 +50,7 @@ export const FORMATS: readonly FormatInfo[] = [
   {
     name: 'dialogs', kind: 'dialog', arg: 'path', embedded: true, syntax: 'dialogs:embedded | dialogs:PATH',
     describe: 'quoted speech extracted from fiction and grouped into exchanges (embedded: Moby Dick + Brown fiction genres)',
-    load: (arg, fragment) => {
-      let maxTurns = 8;
-      if (fragment !== undefined) {
-        const m = /^turns=(\d+)$/.exec(fragment);
-        if (!m || Number(m[1]) < 2) throw new EwcError(`dialogs option #${fragment}: expected #turns=N with N ≥ 2.`);
-        maxTurns = Number(m[1]);
-      }
-      return fictionDialogs(arg!, maxTurns);
-    },
+    load: (arg, fragment) => fictionDialogs(arg!, parseTurnsOption('dialogs', fragment)),
   },
   {
     name: 'books', kind: 'text', arg: 'path', embedded: true, syntax: 'books:embedded | books:PATH',

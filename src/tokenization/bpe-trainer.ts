@@ -17,7 +17,7 @@ import { log } from '../util/log.ts';
 import { BYTE_ORDER, BYTE_TO_CHAR } from './bytes.ts';
 import { PairHeap } from './heap.ts';
 import { EOS_TOKEN } from './hf-json.ts';
-import { GPT2_SPLIT_PATTERN } from './pretokenize.ts';
+import { forEachPreToken } from './pretokenize.ts';
 
 export interface TrainBpeOptions {
   /** Final vocabulary size, including the 256 bytes and the special tokens. */
@@ -56,13 +56,10 @@ export function trainBpe(texts: Iterable<string>, opts: TrainBpeOptions): Traine
   let words = 0;
   for (const text of texts) {
     characters += text.length;
-    const re = new RegExp(GPT2_SPLIT_PATTERN.source, 'gu');
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(text)) !== null) {
-      const w = m[0];
+    forEachPreToken(text, (w) => {
       wordCounts.set(w, (wordCounts.get(w) ?? 0) + 1);
       words++;
-    }
+    });
   }
   const countSeconds = (Date.now() - t0) / 1000;
 

@@ -7,7 +7,7 @@
  * vocabulary missing some byte, goes through tokenizers.js. Tests check both give identical ids.
  */
 import { BYTE_TO_CHAR } from './bytes.ts';
-import { GPT2_SPLIT_PATTERN } from './pretokenize.ts';
+import { forEachPreToken } from './pretokenize.ts';
 
 type Json = Record<string, any>;
 
@@ -80,10 +80,7 @@ export function fastEncoderFor(json: Json): FastEncode | undefined {
   }
 
   function encodePlain(text: string, out: number[]): void {
-    const re = new RegExp(GPT2_SPLIT_PATTERN.source, 'gu');
-    let mm: RegExpExecArray | null;
-    while ((mm = re.exec(text)) !== null) {
-      const piece = mm[0];
+    forEachPreToken(text, (piece) => {
       let r = cache.get(piece);
       if (!r) {
         r = bpe(piece);
@@ -91,7 +88,7 @@ export function fastEncoderFor(json: Json): FastEncode | undefined {
         cache.set(piece, r);
       }
       for (let i = 0; i < r.length; i++) out.push(r[i]);
-    }
+    });
   }
 
   return (text: string) => {

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EwcError } from '../../util/errors.ts';
+import { paragraphs } from '../files.ts';
 import type { Document } from '../types.ts';
 import { packageDir } from './packages.ts';
 
@@ -65,9 +66,7 @@ export function detokenizeBrown(line: string): string {
 }
 
 export function parseBrownFile(raw: string): string {
-  return raw
-    .replace(/\r\n?/g, '\n')
-    .split(/\n[ \t]*\n+/)
+  return paragraphs(raw.replace(/\r\n?/g, '\n'))
     .map((p) =>
       p
         .split('\n')

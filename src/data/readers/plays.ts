@@ -87,13 +87,16 @@ export function groupTurns(pieces: Piece[], maxTurns: number): string[][] {
   return out;
 }
 
+/** Reads a `#turns=N` option (N ≥ 2; default 8), the dialog length cap of plays: and dialogs:. */
+export function parseTurnsOption(format: string, fragment: string | undefined): number {
+  if (fragment === undefined) return 8;
+  const m = /^turns=(\d+)$/.exec(fragment);
+  if (!m || Number(m[1]) < 2) throw new EwcError(`${format} option #${fragment}: expected #turns=N with N ≥ 2.`);
+  return Number(m[1]);
+}
+
 export function readPlays(path: string, fragment?: string): Document[] {
-  let maxTurns = 8;
-  if (fragment !== undefined) {
-    const m = /^turns=(\d+)$/.exec(fragment);
-    if (!m || Number(m[1]) < 2) throw new EwcError(`plays option #${fragment}: expected #turns=N with N ≥ 2.`);
-    maxTurns = Number(m[1]);
-  }
+  const maxTurns = parseTurnsOption('plays', fragment);
   const files = resolveFiles(path, (f) => TEXT_EXTENSIONS.test(f), 'play text files (.txt)');
   const root = idRoot(path, files);
   const docs: Document[] = [];
