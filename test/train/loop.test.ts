@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backends/index.ts';
 import { createTfjsEngine, TfjsEngine } from '../../src/engine/tfjs.ts';
+import { createEngine } from '../../src/engine/index.ts';
 import type { StepOptions, StepResult, TokenBatch } from '../../src/engine/types.ts';
 import { defaultsOf } from '../../src/config/schema.ts';
 import { trainSchema, type TrainConfig } from '../../src/config/train.ts';
@@ -87,6 +88,25 @@ describe.each(['wasm', 'cpu'])('trainer on %s', (backend) => {
     expect(la.filter((r) => 'eval_loss' in r).map((r) => r.step)).toEqual([2, 4]);
     const st = JSON.parse(readFileSync(join(b, 'checkpoint', 'trainer-state.json'), 'utf8'));
     expect(st).toMatchObject({ step: 6, dataPosition: 6 * 2 * 2, seed: 5, reason: 'final', config: { train: cfg } });
+  });
+});
+
+describe('trainer on the ort engine', () => {
+  it('interrupt + resume is bit-identical too (the engine the shipped model was trained with)', async () => {
+    const m = tinyConfig();
+    const runOrt = async (dir: string, o: { stopAtStep?: number; resume?: boolean; init: number }) => {
+      const engine = await createEngine('ort', m, initGPT2Params(m, o.init));
+      try {
+        return await train({ engine, data, config: cfg, outDir: dir, resolvedConfig: {}, stopAtStep: o.stopAtStep, resume: o.resume });
+      } finally {
+        engine.dispose();
+      }
+    };
+    await runOrt(join(root, 'ort-a'), { init: 1 });
+    await runOrt(join(root, 'ort-b'), { init: 1, stopAtStep: 3 });
+    const r = await runOrt(join(root, 'ort-b'), { init: 2, resume: true });
+    expect(r).toMatchObject({ status: 'completed', resumedFrom: 3 });
+    expect(Buffer.compare(readFileSync(join(root, 'ort-a', 'model.safetensors')), readFileSync(join(root, 'ort-b', 'model.safetensors')))).toBe(0);
   });
 });
 
