@@ -6,8 +6,9 @@
  * tracks the penalty / task-loss ratio (logged every `logEvery` steps) and warns:
  *   - when the penalty stays exactly 0 while λ > 0 and Ω ≠ 0 (after the first update θ ≠ θ*, so a penalty that
  *     is always 0 means it is not connected: wrong names, frozen parameters, Ω not loaded);
- *   - when it grows without bound: non-finite, or rising at every step of a window by more than 10× in total
- *     (plain EWC with ηλΩ > 1 under SGD; see failure-modes.ts) — suggests stabilized EWC or a smaller λ / lr.
+ *   - when it grows without bound: non-finite, or multiplied by ≥ 1.5 at every step of a 20-step window
+ *     (geometric growth: plain EWC with ηλΩ > 1 under SGD, see failure-modes.ts; ordinary drift from θ* grows
+ *     only polynomially) — suggests stabilized EWC or a smaller λ / lr.
  * siHook: feeds SiTracker the parameters before/after each step and the TOTAL gradient (task + penalty, before
  * clipping — the split path of the loop gives exactly that).
  */
@@ -31,8 +32,10 @@ export interface EwcHookOptions {
   logEvery?: number;
   /** Steps with a penalty of exactly 0 (after the first) before warning. */
   zeroSteps?: number;
-  /** Window (steps) of the unbounded-growth check. */
+  /** Window (steps) of the unbounded-growth check (default 20). */
   growthWindow?: number;
+  /** Per-step growth factor that, sustained over the whole window, counts as unbounded (default 1.5). */
+  growthFactor?: number;
 }
 
 export interface PenaltyStats {
@@ -54,6 +57,7 @@ export function ewcHook(o: EwcHookOptions): TrainHooks & { stats: PenaltyStats }
   for (const n of names) if (o.omega.get(n)?.data.some((v) => v !== 0)) omegaNonZero = true;
   const zeroSteps = o.zeroSteps ?? 5;
   const window = o.growthWindow ?? 20;
+  const growth = o.growthFactor ?? 1.5;
   const history: number[] = [];
   let zeroRun = 0;
   let warnedZero = false;
@@ -92,8 +96,11 @@ export function ewcHook(o: EwcHookOptions): TrainHooks & { stats: PenaltyStats }
       history.push(r.penalty);
       if (history.length > window + 1) history.shift();
       if (!warnedGrowth) {
-        const rising = history.length === window + 1 && history.every((v, i) => i === 0 || v >= history[i - 1]);
-        if (!Number.isFinite(r.penalty) || (rising && history[0] > 0 && history[window] > 10 * history[0])) {
+        // Exponential growth: every step of the window multiplies the penalty by ≥ growthFactor. Normal drift
+        // away from θ* grows polynomially (∝ t² from θ = θ*), whose step ratio falls below 1.5 after 5 steps.
+        const geometric =
+          history.length === window + 1 && history[0] > 0 && history.every((v, i) => i === 0 || v >= growth * history[i - 1]);
+        if (!Number.isFinite(r.penalty) || geometric) {
           warnedGrowth = true;
           warn(
             `the ${o.kind} penalty grows without bound (${history[0].toExponential(3)} → ${r.penalty.toExponential(3)} over ${window} steps): ` +

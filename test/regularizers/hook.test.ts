@@ -85,6 +85,17 @@ describe('ewcHook in the training loop', () => {
     engine2.dispose();
   });
 
+  it('does not mistake ordinary drift from θ* (penalty ∝ t²) for unbounded growth', () => {
+    const names = ['h.0.attn.c_proj.bias'];
+    const hook = ewcHook({ kind: 'stabilized', lambda: 1, eta: 1e-3, omega: constOmega(names, 1), anchor: anchorOf(names), names });
+    const ctx = { config: cfg({}), step: 0, lr: 1e-3 } as never;
+    for (let t = 0; t < 200; t++) hook.afterStep!(ctx, { loss: 2, penalty: 1e-6 * t * t, gradNorm: 1, tokens: 10 });
+    expect(hook.stats.warnings).toEqual([]);
+    const bad = ewcHook({ kind: 'ewc', lambda: 1, eta: 1e-3, omega: constOmega(names, 1), anchor: anchorOf(names), names });
+    for (let t = 0; t < 30; t++) bad.afterStep!(ctx, { loss: 2, penalty: 1e-6 * 1.6 ** t, gradNorm: 1, tokens: 10 });
+    expect(bad.stats.warnings.length).toBe(1);
+  });
+
   it('warns when the penalty stays exactly 0 with λ > 0 and Ω ≠ 0', () => {
     const names = ['h.0.attn.c_proj.bias'];
     const hook = ewcHook({ kind: 'ewc', lambda: 1, eta: 1e-3, omega: constOmega(names, 1), anchor: anchorOf(names), names, zeroSteps: 3 });
