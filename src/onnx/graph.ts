@@ -54,6 +54,10 @@ export class Graph {
   private counter = 0;
   private constCache = new Map<string, Value>();
   private names = new Set<string>();
+  /** value name → output name it is renamed to at serialisation. */
+  private readonly aliases = new Map<string, string>();
+  private readonly produced = new Set<string>();
+  private producerCount = 0;
 
   constructor(readonly name = 'ewc_lm') {}
 
@@ -154,10 +158,29 @@ export class Graph {
     }
   }
 
-  /** Names `v` as a graph output `name` (an Identity node when the name differs). */
+  /**
+   * Names `v` as a graph output `name`. A value computed by a node is renamed in place when the graph is
+   * serialised (an Identity would copy the tensor, e.g. every updated parameter); graph inputs, initializers
+   * and values already named as another output get an Identity.
+   */
   output(v: Value, name: string): Value {
     if (v.name === name) return v;
+    this.claim(name);
+    const produced = this.producers().has(v.name);
+    if (produced && !this.aliases.has(v.name)) {
+      this.aliases.set(v.name, name);
+      return new Value(this, name, v.dtype, v.shape);
+    }
+    this.names.delete(name);
     return this.node('Identity', [v], [{ dtype: v.dtype, shape: v.shape }], {}, [name])[0];
+  }
+
+  private producers(): Set<string> {
+    if (this.producerCount !== this.nodes.length) {
+      for (let i = this.producerCount; i < this.nodes.length; i++) for (const o of this.nodes[i].outputs) this.produced.add(o);
+      this.producerCount = this.nodes.length;
+    }
+    return this.produced;
   }
 
   /**
@@ -165,16 +188,18 @@ export class Graph {
    * Inputs that no output needs stay declared (feeds stay valid) unless `pruneInputs`.
    */
   toModel(outputs: Value[], opts: { metadata?: Record<string, string>; pruneInputs?: boolean } = {}): Uint8Array {
+    const ren = (x: string) => this.aliases.get(x) ?? x;
+    const all = this.nodes.map((n) => ({ ...n, inputs: n.inputs.map((x) => (x ? ren(x) : x)), outputs: n.outputs.map(ren) }));
     const needed = new Set(outputs.map((o) => o.name));
-    const keep: boolean[] = new Array(this.nodes.length).fill(false);
-    for (let i = this.nodes.length - 1; i >= 0; i--) {
-      const n = this.nodes[i];
+    const keep: boolean[] = new Array(all.length).fill(false);
+    for (let i = all.length - 1; i >= 0; i--) {
+      const n = all[i];
       if (n.outputs.some((o) => needed.has(o))) {
         keep[i] = true;
         for (const x of n.inputs) if (x) needed.add(x);
       }
     }
-    const nodes = this.nodes.filter((_, i) => keep[i]);
+    const nodes = all.filter((_, i) => keep[i]);
     const inits = [...this.initializers.values()].filter((t) => needed.has(t.name));
     const inputs = this.inputs.filter((v) => !opts.pruneInputs || needed.has(v.name));
     return encodeModel({
