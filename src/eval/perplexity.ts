@@ -19,6 +19,11 @@ export interface PerplexityOptions {
   bootstrapSamples?: number;
   /** Bootstrap seed (default 0). */
   seed?: number;
+  /**
+   * Pad every batch to batchSize rows × context tokens (padding rows and positions have weight 0), so that
+   * the engine sees one shape. Default: true for the compiled ort engine (one graph per shape), false for tfjs.
+   */
+  fixedShape?: boolean;
   /** Called after each batch with (windows done, windows total). */
   onProgress?: (done: number, total: number, tokens: number) => void;
 }
@@ -49,6 +54,7 @@ export async function perplexity(engine: Engine, docs: readonly ArrayLike<number
   const stride = opts.stride ?? Math.max(1, Math.floor(context / 2));
   checkContextStride(context, stride, nPos);
   const batchSize = opts.batchSize ?? 8;
+  const fixed = opts.fixedShape ?? engine.kind === 'ort';
   const vocab = engine.config.vocab_size;
 
   const windows: Window[] = [];
@@ -71,8 +77,8 @@ export async function perplexity(engine: Engine, docs: readonly ArrayLike<number
   let tokens = 0;
   for (let w0 = 0; w0 < windows.length; w0 += batchSize) {
     const batch = windows.slice(w0, w0 + batchSize);
-    const T = batch[0].end - batch[0].start; // [B, T]: longest first
-    const B = batch.length;
+    const T = fixed ? context : batch[0].end - batch[0].start; // [B, T]: longest first
+    const B = fixed ? batchSize : batch.length;
     const ids = new Int32Array(B * T); // padding id 0: right padding never influences earlier positions (causal) and is never scored
     const weights = new Float32Array(B * (T - 1));
     batch.forEach((w, b) => {

@@ -124,6 +124,20 @@ describe('perplexity (hand-computable)', () => {
     e.dispose();
   });
 
+  it('padding to a fixed [batch, context] shape changes nothing (right padding is causal-invisible and unscored)', async () => {
+    const c = tinyConfig();
+    const e = createTfjsEngine(c, initGPT2Params(c, 5));
+    const docs = [Array.from(randomTokens(6, 23, c.vocab_size)), Array.from(randomTokens(7, 5, c.vocab_size)), Array.from(randomTokens(8, 12, c.vocab_size))];
+    const a = await perplexity(e, docs, { context: 16, stride: 6, batchSize: 2, bootstrapSamples: 0 });
+    const b = await perplexity(e, docs, { context: 16, stride: 6, batchSize: 2, bootstrapSamples: 0, fixedShape: true });
+    expect(b.tokens).toBe(a.tokens);
+    expect(Math.abs(a.nll - b.nll)).toBeLessThan(1e-6);
+    const calls: TokenBatch[] = [];
+    await perplexity(contextEngine(16, calls), docs, { context: 16, stride: 6, batchSize: 4, bootstrapSamples: 0, fixedShape: true });
+    expect(calls.every((x) => x.batch === 4 && x.seqLen === 16)).toBe(true);
+    e.dispose();
+  });
+
   it('bootstrap interval: seeded, contains the estimate, narrows with more documents', async () => {
     const docs = Array.from({ length: 40 }, (_, i) => Array.from(randomTokens(10 + i, 5 + (i % 7), 1000)));
     const a = await perplexity(contextEngine(8), docs, { context: 8, stride: 4, seed: 3 });
