@@ -68,6 +68,7 @@ describe('ewc-lm importance', () => {
     const f1 = join(tmp, 'fisher.safetensors');
     const out = JSON.parse(cli('importance', '--model', fixture(), '--tokens', ids, '--method', 'fisher', '--params', 'all', '--out', f1, '--backend', 'cpu'));
     expect(out).toMatchObject({ method: 'fisher', samples: 2, tasks: 1, parameters: 40 });
+    expect(JSON.parse(readFileSync(f1 + '.json', 'utf8')).resolved).toMatchObject({ method: 'fisher', params: ['all'], tokens: ids });
     const fisher = readImportanceFile(f1);
     expect(compareToReference(fisher.omega, readSafetensors(join(fixture(), 'expected-fisher.safetensors')).tensors)).toEqual([]);
     const ck = loadCheckpoint(fixture());

@@ -5,7 +5,8 @@
  *   --corpus: the split's documents are tokenized with the model folder's tokenizer and cut into disjoint
  *   blocks of --block tokens (default n_positions); the first --samples blocks are the samples.
  *   The output holds Ω under HF names (summed into --accumulate-into's Ω when given), the anchor θ* (the
- *   model's parameters) under `anchor/<name>`, and metadata. JSON summary on stdout.
+ *   model's parameters) under `anchor/<name>`, and metadata. JSON summary on stdout and in FILE.safetensors.json
+ *   (with the resolved arguments).
  * `ewc-lm importance stats FILE`: per-tensor mean, max, max/mean and quantiles, and per-layer-kind summary.
  */
 import type { CommandModule } from 'yargs';
@@ -25,6 +26,7 @@ import type { GPT2Config } from '../../model/gpt2-config.ts';
 import { selectParams } from '../../regularizers/selection.ts';
 import { EwcError } from '../../util/errors.ts';
 import { log, printResult } from '../../util/log.ts';
+import { writeJsonAtomic } from '../../util/atomic.ts';
 import { readTokenFile } from './eval.ts';
 
 interface ImportanceArgs {
@@ -175,7 +177,7 @@ const compute: CommandModule<object, ImportanceArgs> = {
       ...(prev ? { accumulated_from: a['accumulate-into']! } : {}),
     };
     writeImportanceFile(a.out, { omega, anchor: snapshot(ck.params, names), meta });
-    printResult({
+    const result = {
       out: a.out,
       ...meta,
       parameters: names.length,
@@ -184,7 +186,13 @@ const compute: CommandModule<object, ImportanceArgs> = {
       task: summary(imp),
       omega: summary(omega),
       tf_tensors: tf.memory().numTensors,
+    };
+    // the resolved settings beside the output (design rule: config saved with every output)
+    writeJsonAtomic(`${a.out}.json`, {
+      ...result,
+      resolved: { model: a.model, tokens: a.tokens ?? null, corpus: a.corpus ?? null, method: a.method, params: a.params, samples: a.samples ?? null, block: a.block ?? null, split: a.split, seed: a.seed, mode: a.mode, batch_size: a['batch-size'], accumulate_into: a['accumulate-into'] ?? null, backend: a.backend },
     });
+    printResult(result);
   },
 };
 
