@@ -273,7 +273,8 @@ function resultKey(cfg: MnistBenchConfig, scope: PruneScope): string {
 }
 
 /**
- * Runs (or resumes) all models and scopes; returns every curve run. Trained states are cached under `cacheDir`
+ * Runs (or resumes) all models and scopes (or only the model indices in `only`, e.g. one shard of a run split
+ * over processes); returns every curve run. Trained states are cached under `cacheDir`
  * (one safetensors file per model, ~7 MB; null = no cache) so that another scope or step reuses them.
  */
 export function runMnistBench(
@@ -281,6 +282,7 @@ export function runMnistBench(
   out: string,
   cacheDir: string | null,
   onLog = log,
+  only: number[] | null = null,
 ): { runs: CurveRun[]; models: ModelSummary[] } {
   const data = loadMnist();
   const task: Task = { name: 'mnist', data, pixelMap: null };
@@ -288,7 +290,8 @@ export function runMnistBench(
   const models: ModelSummary[] = [];
   const t0 = performance.now();
   let fresh = 0;
-  for (let m = 0; m < cfg.models; m++) {
+  const order = only ?? Array.from({ length: cfg.models }, (_, m) => m);
+  for (const m of order) {
     let prep: PreparedModel | null = null;
     let summary: ModelSummary | null = null;
     for (const scope of cfg.scopes) {
@@ -314,7 +317,8 @@ export function runMnistBench(
     if (prep) {
       fresh++;
       const el = (performance.now() - t0) / 1000;
-      onLog(`model ${m + 1}/${cfg.models} done; ETA ${((el / fresh) * (cfg.models - m - 1)).toFixed(0)} s`);
+      const left = order.length - order.indexOf(m) - 1;
+      onLog(`model ${m + 1}/${cfg.models} done; ETA ${((el / fresh) * left).toFixed(0)} s`);
     }
     models.push(summary!);
   }

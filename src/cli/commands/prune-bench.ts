@@ -36,12 +36,21 @@ interface MnistArgs {
   'test-limit'?: number;
   hidden?: number[];
   cache?: string;
+  'only-models'?: string;
   backend: string;
 }
 
 function scopes(v: string[]): PruneScope[] {
   const list = v.flatMap((s) => s.split(',')).filter(Boolean).map(parseScope);
   return [...new Set(list)];
+}
+
+function parseOnly(v: string, models: number): number[] {
+  const list = v.split(',').filter(Boolean).map(Number);
+  if (list.length === 0 || list.some((m) => !Number.isInteger(m) || m < 0 || m >= models)) {
+    throw new EwcError(`--only-models: expected a comma list of model indices in [0, ${models}), found '${v}'.`);
+  }
+  return list;
 }
 
 const mnist: CommandModule<object, MnistArgs> = {
@@ -55,6 +64,7 @@ const mnist: CommandModule<object, MnistArgs> = {
       .option('step', { type: 'number', default: DEFAULT_MNIST_BENCH.step, describe: 'pruned-fraction grid step (1/step must be an integer); 50/70/80/90/95/99% are always included' })
       .option('fine-from', { type: 'number', describe: 'add a finer grid from this fraction to 1 (e.g. 0.8)' })
       .option('fine-step', { type: 'number', default: 0.01, describe: 'step of the finer grid' })
+      .option('only-models', { type: 'string', describe: 'run only these model indices (comma list, 0-based, in this order) and write their result files, no report: a shard of a run split over processes' })
       .option('epochs', { type: 'number', default: DEFAULT_MNIST_BENCH.epochs, describe: 'training epochs (paper: 6)' })
       .option('seed', { type: 'number', default: DEFAULT_MNIST_BENCH.seed, describe: 'base seed (model i uses mixSeed(seed, i))' })
       .option('train-limit', { type: 'number', describe: 'use only the first N training images (smoke runs)' })
@@ -85,7 +95,12 @@ const mnist: CommandModule<object, MnistArgs> = {
     writeJsonAtomic(join(out, 'config.json'), { command: 'prune-bench mnist', backend, ...cfg });
     log(`prune-bench mnist: ${cfg.models} model(s), scores ${cfg.scores.join(',')}, scope ${cfg.scopes.join(',')}, step ${cfg.step}, backend ${backend}`);
     const cache = a.cache === 'off' ? null : a.cache ? resolve(a.cache) : join(out, 'cache');
-    const { runs, models } = runMnistBench(cfg, out, cache);
+    const only = a['only-models'] !== undefined ? parseOnly(a['only-models'], cfg.models) : null;
+    const { runs, models } = runMnistBench(cfg, out, cache, log, only);
+    if (only) {
+      printResult({ out, models: only, finished: models.length, seconds: (Date.now() - t0) / 1000 });
+      return;
+    }
     const curves = aggregateCurves(runs, 'accuracy');
     const paperProtocol = cfg.epochs === 6 && cfg.trainLimit === undefined && cfg.testLimit === undefined && cfg.hidden.join() === '300,150';
     const notes = [
