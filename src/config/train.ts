@@ -52,5 +52,5 @@ export const trainSchema: Schema = {
   evalBlocks: { kind: 'number', integer: true, min: 1, default: 64, doc: 'held-out blocks scored at each evaluation (the first N, fixed)' },
   checkpointEvery: { kind: 'number', integer: true, min: 0, default: 0, doc: 'save a checkpoint every N steps; 0 = only at the end' },
   logEvery: { kind: 'number', integer: true, min: 1, default: 10, doc: 'progress line and metrics record every N steps' },
-  keepCheckpoints: { kind: 'number', integer: true, min: 1, default: 1, doc: 'step checkpoints kept besides the final one' },
+  keepCheckpoints: { kind: 'number', integer: true, min: 1, max: 1, default: 1, doc: 'resumable checkpoints kept: the latest only (out/checkpoint), replaced atomically' },
 };
