@@ -18,10 +18,13 @@ export interface SplitSpec {
 export const DEFAULT_SPLIT: SplitSpec = { seed: 0, train: 0.9, validation: 0.05, test: 0.05 };
 
 /** Token ids of every document of one split of a corpus (each ends with the end token). */
-export function splitTokens(spec: string, split: SplitName, tok: Tokenizer, s: SplitSpec, maxDocs?: number | null): number[][] {
+export function splitTokens(spec: string, split: SplitName | 'all', tok: Tokenizer, s: SplitSpec, maxDocs?: number | null): number[][] {
   const corpus = loadCorpus(spec);
-  const parts = splitCorpus(corpus, { seed: s.seed, fractions: { train: s.train, validation: s.validation, test: s.test } });
-  let docs = parts[split];
+  // 'all': a corpus the model never saw (e.g. books not in the pretraining data) is held out as a whole.
+  let docs =
+    split === 'all'
+      ? corpus.documents
+      : splitCorpus(corpus, { seed: s.seed, fractions: { train: s.train, validation: s.validation, test: s.test } })[split];
   if (docs.length === 0) {
     throw new EwcError(
       `corpus "${spec}": its ${split} split is empty (${corpus.documents.length} documents, fractions ` +

@@ -18,7 +18,7 @@ export interface DialogForgettingRecipe {
     originalSplit: 'train' | 'validation' | 'test';
     dialogs: string | null;
     books: string | null;
-    booksSplit: 'train' | 'validation' | 'test';
+    booksSplit: 'train' | 'validation' | 'test' | 'all';
     split: { seed: number; train: number; validation: number; test: number };
     booksSplitSeed: number | null;
     maxTrainDialogs: number | null;
@@ -46,7 +46,10 @@ export const dialogForgettingSchema: Schema = {
       originalSplit: { kind: 'string', choices: splitChoice, default: 'train', doc: 'split of the original corpus used for importances' },
       dialogs: { kind: 'string', nullable: true, default: null, doc: 'dialog corpus: fine-tune on its train split, score its test split' },
       books: { kind: 'string', nullable: true, default: null, doc: 'book corpus whose held-out split measures forgetting' },
-      booksSplit: { kind: 'string', choices: splitChoice, default: 'test', doc: 'split of the book corpus that is scored (never trained on)' },
+      booksSplit: {
+        kind: 'string', choices: [...splitChoice, 'all'], default: 'test',
+        doc: 'split of the book corpus that is scored (never trained on); all = the whole corpus, for books the model never saw',
+      },
       split: {
         kind: 'section',
         doc: 'document-level seeded splits (the same for every corpus)',
