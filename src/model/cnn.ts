@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ImportanceTarget } from '../importance/types.ts';
 import type { Rng } from '../data/images/rng.ts';
 import { countParams, type BenchNet } from './bench-net.ts';
-import { dense, newVar, uniformHost } from './bench-layers.ts';
+import { conv2dValid, dense, newVar, uniformHost } from './bench-layers.ts';
 import { LEAKY_SLOPE } from './mlp.ts';
 
 export const BN_EPS = 1e-5;
@@ -108,7 +108,7 @@ export class Cnn implements BenchNet {
       let h = tf.reshape(x, [x.shape[0], 28, 28, 1]) as tf.Tensor4D; // [B,28,28,1]
       for (const [i, c] of CONVS.entries()) {
         const w = this.params.get(`${c.name}.weight`)! as tf.Tensor4D;
-        h = tf.add(tf.conv2d(h, w, 1, 'valid'), this.params.get(`${c.name}.bias`)!) as tf.Tensor4D;
+        h = conv2dValid(h, w, this.params.get(`${c.name}.bias`)!, i === 0); // [B, H−k+1, W−k+1, Cout]
         h = this.batchNorm(h, `bn${i + 1}`, training);
         h = tf.leakyRelu(h, LEAKY_SLOPE) as tf.Tensor4D;
         if (i === 0) h = tf.maxPool(h, 2, 2, 'valid') as tf.Tensor4D; // [B,12,12,64]

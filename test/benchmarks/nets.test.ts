@@ -4,7 +4,7 @@ import { initBackend } from '../../src/backends/index.ts';
 import { mulberry32 } from '../../src/data/images/rng.ts';
 import { Mlp } from '../../src/model/mlp.ts';
 import { Cnn, BN_MOMENTUM } from '../../src/model/cnn.ts';
-import { crossEntropy } from '../../src/model/bench-layers.ts';
+import { conv2dValid, crossEntropy } from '../../src/model/bench-layers.ts';
 import { NamedAdam } from '../../src/benchmarks/adam.ts';
 import { trainStep } from '../../src/benchmarks/train.ts';
 
@@ -65,6 +65,20 @@ describe('benchmark networks', () => {
     for (const v of vars) within(ours.grads[v.name].dataSync(), ref.grads[v.name].dataSync(), 1e-6, 1e-4);
     tf.dispose([x, y, ours.value, ref.value, ...Object.values(ours.grads), ...Object.values(ref.grads)]);
     mlp.dispose();
+  });
+
+  it('conv2dValid: input and filter gradients equal tf.conv2d autodiff', () => {
+    const x = tf.randomUniform([2, 7, 6, 3], -1, 1, 'float32', 11) as tf.Tensor4D;
+    const w = tf.randomUniform([3, 3, 3, 4], -1, 1, 'float32', 12) as tf.Tensor4D;
+    const b = tf.randomUniform([4], -1, 1, 'float32', 13);
+    const dy = tf.randomUniform([2, 5, 4, 4], -1, 1, 'float32', 14);
+    const f = (conv: (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor) => tf.Tensor) =>
+      tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(conv(xx as tf.Tensor4D, ww as tf.Tensor4D, bb), dy)))([x, w, b]);
+    const ours = f((xx, ww, bb) => conv2dValid(xx, ww, bb));
+    const ref = f((xx, ww, bb) => tf.add(tf.conv2d(xx, ww, 1, 'valid'), bb));
+    for (let i = 0; i < 3; i++) within(ours[i].dataSync(), ref[i].dataSync(), 1e-5, 1e-4);
+    expect(conv2dValid(x, w, b).shape).toEqual([2, 5, 4, 4]);
+    tf.dispose([x, w, b, dy, ...ours, ...ref]);
   });
 
   it('Adam matches the closed form of torch.optim.Adam', () => {
