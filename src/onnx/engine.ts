@@ -5,7 +5,9 @@
  * logits, and per-sequence Fisher / MAS (src/onnx/importance-graph.ts).
  * State: parameters and optimizer slots live in flat ping-pong banks (src/onnx/state.ts), fed without copies
  * and written by ORT into pre-allocated outputs.
- * Not implemented: dropout (steps run as if *_pdrop = 0; a warning is logged once when a config has dropout).
+ * Dropout (training steps when the config's *_pdrop > 0): keep-masks are drawn on the host from the step's
+ * dropoutSeed (mulberry32 per micro-batch) and fed as inputs, so a resumed run draws the same masks. The
+ * streams differ from the tfjs engine's, so the two engines agree with dropout only in distribution.
  */
 import type {
   Engine,
@@ -23,8 +25,8 @@ import type {
 import { expectedParamShapes } from '../io/checkpoint.ts';
 import type { GPT2Config } from '../model/gpt2-config.ts';
 import { EwcError } from '../util/errors.ts';
-import { log } from '../util/log.ts';
 import { buildEvalGraph } from './eval-graph.ts';
+import { dropoutSites } from './gpt2-graph.ts';
 import { hyperValues, slotNames, type OptimizerGraphSpec } from './optimizer-graph.ts';
 import { ort, createSession, f32, i64 } from './session.ts';
 import { FlatBank, PingPong } from './state.ts';
@@ -57,7 +59,7 @@ export class OrtEngine implements Engine {
   private stepCount = 0;
   private penalty: { names: string[]; c: Map<string, Float32Array>; anchor: Map<string, Float32Array> } | null = null;
   private readonly cache = new Map<string, Promise<Compiled>>();
-  private warnedDropout = false;
+  private readonly maskBufs = new Map<string, Float32Array>();
   /** Seconds spent building graphs and creating sessions (for benchmarks). */
   compileSeconds = 0;
 
@@ -278,12 +280,24 @@ export class OrtEngine implements Engine {
     return out;
   }
 
-  private warnDropout(training: boolean | undefined): void {
+  private hasDropout(training: boolean): boolean {
     const c = this.config;
-    if (training !== false && !this.warnedDropout && (c.resid_pdrop > 0 || c.embd_pdrop > 0 || c.attn_pdrop > 0)) {
-      this.warnedDropout = true;
-      log('ort engine: dropout is not implemented in the compiled graphs; training runs without dropout.');
+    return training && (c.resid_pdrop > 0 || c.embd_pdrop > 0 || c.attn_pdrop > 0);
+  }
+
+  /** Scaled keep-masks (0 or 1/(1−p)) for every dropout site, drawn from (seed, micro-batch index). */
+  private dropoutFeeds(B: number, T: number, seed: number, k: number): Record<string, ort.Tensor> {
+    const rng = mulberry32(hash2(seed, k));
+    const out: Record<string, ort.Tensor> = {};
+    for (const d of dropoutSites(this.config, B, T)) {
+      const key = `${d.site}|${d.shape.join(',')}`;
+      let buf = this.maskBufs.get(key);
+      if (!buf) this.maskBufs.set(key, (buf = new Float32Array(d.shape.reduce((a, b) => a * b, 1))));
+      const scale = 1 / (1 - d.p);
+      for (let i = 0; i < buf.length; i++) buf[i] = rng() < d.p ? 0 : scale;
+      out[`drop:${d.site}`] = f32(buf, d.shape);
     }
+    return out;
   }
 
   private hyper(lr: number, t: number): Record<string, number> {
@@ -302,9 +316,11 @@ export class OrtEngine implements Engine {
       this.checkBatch(m);
       if (m.batch !== B || m.seqLen !== T) throw new EwcError(`trainStep: micro-batches must share one shape; found [${B}, ${T}] and [${m.batch}, ${m.seqLen}].`);
     }
-    this.warnDropout(opts.training);
     const A = micro.length;
-    const base = { batch: B, seqLen: T, trainable: this.trainable, penalty: this.penalty?.names ?? [] };
+    const dropout = this.hasDropout(opts.training ?? true);
+    const seed = opts.dropoutSeed ?? Math.floor(Math.random() * 2 ** 31);
+    const dropFeeds = (k: number) => (dropout ? this.dropoutFeeds(B, T, seed, k) : {});
+    const base = { batch: B, seqLen: T, trainable: this.trainable, penalty: this.penalty?.names ?? [], dropout };
     let lossSum = 0;
     let tokens = 0;
     if (A > 1) {
@@ -313,7 +329,7 @@ export class OrtEngine implements Engine {
       this.gacc.cur.data.fill(0);
       const acc = await this.trainGraph({ ...base, kind: 'grads', accumulate: true, penalty: [] });
       for (let k = 0; k < A - 1; k++) {
-        const r = await acc.session.run(this.feeds(acc, this.batchFeeds(micro[k])), this.fetches(acc, true));
+        const r = await acc.session.run(this.feeds(acc, { ...this.batchFeeds(micro[k]), ...dropFeeds(k) }), this.fetches(acc, true));
         lossSum += r.loss.data[0] as number;
         this.gacc.swap();
       }
@@ -321,7 +337,7 @@ export class OrtEngine implements Engine {
     for (const m of micro) tokens += m.weights ? m.weights.reduce((a, b) => a + b, 0) : m.batch * (m.seqLen - 1);
     const step = await this.trainGraph({ ...base, kind: 'step', accumulate: A > 1, optimizer: opt, clip: setup.clipNorm !== null });
     const hyper = { ...this.hyper(opts.lr, this.stepCount + 1), accum_scale: 1 / A };
-    const r = await step.session.run(this.feeds(step, this.batchFeeds(micro[A - 1]), hyper), this.fetches(step));
+    const r = await step.session.run(this.feeds(step, { ...this.batchFeeds(micro[A - 1]), ...dropFeeds(A - 1) }, hyper), this.fetches(step));
     lossSum += r.loss.data[0] as number;
     const loss = lossSum / A;
     const penalty = r.penalty.data[0] as number;
@@ -333,8 +349,8 @@ export class OrtEngine implements Engine {
 
   async lossAndGrads(batch: TokenBatch, opts: GradOptions = {}): Promise<GradResult> {
     this.checkBatch(batch);
-    this.warnDropout(opts.training ?? false);
     if (!this.setup) this.trainable = [...this.paramNames];
+    const dropout = this.hasDropout(opts.training ?? false);
     const objective = opts.objective ?? 'nll';
     const includePenalty = !!opts.includePenalty && !!this.penalty && this.penalty.names.length > 0;
     const c = await this.trainGraph({
@@ -345,8 +361,10 @@ export class OrtEngine implements Engine {
       objective,
       penalty: includePenalty ? this.penalty!.names : [],
       includePenalty,
+      dropout,
     });
-    const extra = objective === 'mas' ? { ids: this.batchFeeds(batch).ids } : this.batchFeeds(batch);
+    const drops = dropout ? this.dropoutFeeds(batch.batch, batch.seqLen, opts.dropoutSeed ?? Math.floor(Math.random() * 2 ** 31), 0) : {};
+    const extra = { ...(objective === 'mas' ? { ids: this.batchFeeds(batch).ids } : this.batchFeeds(batch)), ...drops };
     const r = await c.session.run(this.feeds(c, extra, { penalty_scale: opts.penaltyScale ?? 1 }));
     const grads: NamedTensors = new Map();
     for (const n of this.trainable) grads.set(n, { shape: [...this.shapeOf(n)], data: r[`grad_out:${n}`].data as Float32Array });
@@ -405,6 +423,24 @@ export class OrtEngine implements Engine {
     for (const p of this.cache.values()) void p.then((c) => c.session.release()).catch(() => undefined);
     this.cache.clear();
   }
+}
+
+/** mulberry32: a small seeded uniform generator in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function hash2(a: number, b: number): number {
+  let h = Math.imul((a >>> 0) ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul((b >>> 0) + 0x632be5ab, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return Math.imul(h, 0x27d4eb2f) >>> 0;
 }
 
 /** Factory (async for symmetry with the tfjs engine). */

@@ -29,6 +29,25 @@ export interface Gpt2BuildOptions {
   seqLen: number;
   /** Documentation only: the per-sample form is detected from each parameter value's rank. */
   perSample?: boolean;
+  /**
+   * Dropout: returns the scaled keep-mask (0 or 1/(1−p)) for a site, or null when that site has p = 0.
+   * Sites (HF GPT-2): 'embd' [B, T, C]; per layer i: 'attn.i' [B, H, T, T] (attention probabilities),
+   * 'resid_attn.i' and 'resid_mlp.i' [B, T, C] (block outputs before the residual add).
+   */
+  dropout?: (site: string, shape: number[]) => Value | null;
+}
+
+/** Dropout sites of a config with their shapes and rates (the order the engine generates masks in). */
+export function dropoutSites(c: GPT2Config, B: number, T: number): { site: string; shape: number[]; p: number }[] {
+  const C = c.n_embd;
+  const out: { site: string; shape: number[]; p: number }[] = [];
+  if (c.embd_pdrop > 0) out.push({ site: 'embd', shape: [B, T, C], p: c.embd_pdrop });
+  for (let i = 0; i < c.n_layer; i++) {
+    if (c.attn_pdrop > 0) out.push({ site: `attn.${i}`, shape: [B, c.n_head, T, T], p: c.attn_pdrop });
+    if (c.resid_pdrop > 0) out.push({ site: `resid_attn.${i}`, shape: [B, T, C], p: c.resid_pdrop });
+    if (c.resid_pdrop > 0) out.push({ site: `resid_mlp.${i}`, shape: [B, T, C], p: c.resid_pdrop });
+  }
+  return out;
 }
 
 function activation(c: GPT2Config, x: Value): Value {
@@ -94,7 +113,11 @@ export function buildGpt2(
     tok = embedding(p('wte.weight'), ids);
   }
   pos = perSample('wpe.weight', 2) ? slice(p('wpe.weight'), [1], [0], [T]) : slice(p('wpe.weight'), [0], [0], [T]);
-  let x = add(tok, pos); // [B, T, C]
+  const drop = (v: Value, site: string): Value => {
+    const m = opts.dropout?.(site, [...v.shape]);
+    return m ? mul(v, m) : v;
+  };
+  let x = drop(add(tok, pos), 'embd'); // [B, T, C]
 
   const ln = (v: Value, name: string): Value => {
     if (!perSample(`${name}.weight`, 1) && !perSample(`${name}.bias`, 1)) return layerNorm(v, p(`${name}.weight`), p(`${name}.bias`), c.layer_norm_epsilon);
@@ -116,13 +139,13 @@ export function buildGpt2(
     const kT = transpose(reshape(k0, [B, T, H, D]), [0, 2, 3, 1]); // [B, H, D, T]
     const v = transpose(reshape(v0, [B, T, H, D]), [0, 2, 1, 3]); // [B, H, T, D]
     const scores = add(mul(matmul(q, kT), scale), mask); // [B, H, T, T]
-    const probs = softmax(scores);
+    const probs = drop(softmax(scores), `attn.${i}`);
     const ctx = reshape(transpose(matmul(probs, v), [0, 2, 1, 3]), [B, T, C]); // [B, T, C]
-    x = add(x, linear(ctx, p(pre + 'attn.c_proj.weight'), p(pre + 'attn.c_proj.bias')));
+    x = add(x, drop(linear(ctx, p(pre + 'attn.c_proj.weight'), p(pre + 'attn.c_proj.bias')), `resid_attn.${i}`));
     // MLP.
     const m = ln(x, pre + 'ln_2');
     const hdn = activation(c, linear(m, p(pre + 'mlp.c_fc.weight'), p(pre + 'mlp.c_fc.bias'))); // [B, T, I]
-    x = add(x, linear(hdn, p(pre + 'mlp.c_proj.weight'), p(pre + 'mlp.c_proj.bias')));
+    x = add(x, drop(linear(hdn, p(pre + 'mlp.c_proj.weight'), p(pre + 'mlp.c_proj.bias')), `resid_mlp.${i}`));
   }
   void gpt2InnerDim;
   const hidden = ln(x, 'ln_f');

@@ -6,7 +6,7 @@
  */
 import type { GPT2Config } from '../model/gpt2-config.ts';
 import type { Graph, Value } from './graph.ts';
-import { buildGpt2 } from './gpt2-graph.ts';
+import { buildGpt2, type Gpt2BuildOptions } from './gpt2-graph.ts';
 import { div, maximum, mul, reduceMean, reduceSum } from './ops-math.ts';
 import { softmax, softmaxCrossEntropy } from './ops-nn.ts';
 import { slice } from './ops-shape.ts';
@@ -35,8 +35,9 @@ export function tokenNll(
   B: number,
   T: number,
   perSample = false,
+  dropout?: Gpt2BuildOptions['dropout'],
 ): Value {
-  const net = buildGpt2(g, c, p, inp.ids, { batch: B, seqLen: T, perSample });
+  const net = buildGpt2(g, c, p, inp.ids, { batch: B, seqLen: T, perSample, dropout });
   const h = slice(net.hidden, [1], [0], [T - 1]); // [B, T−1, C]
   return softmaxCrossEntropy(net.head(h), inp.targets); // [B, T−1]
 }
@@ -56,8 +57,9 @@ export function masPerPosition(
   B: number,
   T: number,
   perSample = false,
+  dropout?: Gpt2BuildOptions['dropout'],
 ): Value {
-  const net = buildGpt2(g, c, p, ids, { batch: B, seqLen: T, perSample });
+  const net = buildGpt2(g, c, p, ids, { batch: B, seqLen: T, perSample, dropout });
   const probs = softmax(net.head(net.hidden)); // [B, T, V]
   return reduceSum(mul(probs, probs), [2]); // [B, T]
 }

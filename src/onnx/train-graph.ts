@@ -12,6 +12,7 @@ import type { GPT2Config } from '../model/gpt2-config.ts';
 import { gradients } from './autodiff.ts';
 import { Graph, type Value } from './graph.ts';
 import { lmInputs, masPerPosition, tokenNll, weightedMean } from './objective.ts';
+import { dropoutSites } from './gpt2-graph.ts';
 import { add, mul, reduceMean, reduceSum, sub, sumAll } from './ops-math.ts';
 import { hyperNames, optimizerUpdate, slotNames, type OptimizerGraphSpec } from './optimizer-graph.ts';
 
@@ -35,6 +36,8 @@ export interface TrainGraphSpec {
   includePenalty?: boolean;
   optimizer?: OptimizerGraphSpec;
   clip?: boolean;
+  /** Dropout on: inputs drop:<site> hold the scaled keep-masks (see dropoutSites in gpt2-graph.ts). */
+  dropout?: boolean;
 }
 
 export interface BuiltGraph {
@@ -82,13 +85,16 @@ export function buildTrainGraph(spec: TrainGraphSpec): BuiltGraph {
 
   let taskGrads: Map<string, Value> | null = null;
   if (spec.kind !== 'apply') {
+    const dropout = spec.dropout ? (site: string, shape: number[]) => g.input(`drop:${site}`, 'float32', shape) : undefined;
+    const usable = spec.dropout ? new Set(dropoutSites(c, B, T).map((d) => d.site)) : new Set<string>();
+    const drop = dropout ? (site: string, shape: number[]) => (usable.has(site) ? dropout(site, shape) : null) : undefined;
     let objective: Value;
     if ((spec.objective ?? 'nll') === 'mas') {
       const ids = g.input('ids', 'int64', [B, T]);
-      objective = reduceMean(masPerPosition(g, c, p, ids, B, T), [0, 1]);
+      objective = reduceMean(masPerPosition(g, c, p, ids, B, T, false, drop), [0, 1]);
     } else {
       const inp = lmInputs(g, B, T);
-      objective = weightedMean(tokenNll(g, c, p, inp, B, T), inp.weights);
+      objective = weightedMean(tokenNll(g, c, p, inp, B, T, false, drop), inp.weights);
     }
     outputs.push(g.output(objective, 'loss'));
     const raw = gradients(objective, trainable.map((n) => p(n)));
