@@ -8,7 +8,7 @@
  *                K = concat(K_past, k), V = concat(V_past, v)      [1, H, P+T, D]
  *                p = softmax(q·Kᵀ·scale + mask)                    [1, H, T, P+T]; mask: key j > P+i → −1e9
  *                x = x + (merge(p·V)·c_proj + b);  x = x + mlp(ln_2(x))
- *     logits of the last new position: ln_f(x[T−1])·Wᵀ              [V]
+ *     logits of the last new position: ln_f(x[T−1])·Wᵀ              [V]  (Wᵀ transposed once, kept)
  *
  * For T = 1 no mask is needed (every key precedes the query) and none is added; the prefill (P = 0) uses the
  * same scale-then-mask order as causalSoftmax, so both paths compute what gpt2Logits computes.
@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { GPT2Config } from '../model/gpt2-config.ts';
 import { getActivation } from '../model/activations.ts';
 import { headWeight, type ParamMap } from '../model/gpt2.ts';
-import { embedding, layerNorm, linear, lmHead } from '../model/ops.ts';
+import { embedding, layerNorm, linear } from '../model/ops.ts';
 import { EwcError } from '../util/errors.ts';
 
 function param(params: ParamMap, name: string): tf.Tensor {
@@ -33,11 +33,15 @@ export class KvCache {
   private keys: tf.Tensor4D[] = [];
   private values: tf.Tensor4D[] = [];
   private cached: number[] = [];
+  /** LM head Wᵀ [C, V], transposed once: one persistent right-hand side (packed once by XNNPACK on wasm). */
+  private readonly headT: tf.Tensor2D;
 
   constructor(
     readonly config: GPT2Config,
     private readonly params: ParamMap,
-  ) {}
+  ) {
+    this.headT = tf.tidy(() => tf.transpose(headWeight(config, params)) as tf.Tensor2D);
+  }
 
   /** Token ids whose keys/values are cached (positions 0..length−1). */
   get tokens(): readonly number[] {
@@ -122,7 +126,7 @@ export class KvCache {
       const logits = tf.tidy(() => {
         const last = tf.slice(x, [T - 1, 0], [1, C]) as tf.Tensor2D; // [1, C]
         const h = layerNorm(last, param(params, 'ln_f.weight'), param(params, 'ln_f.bias'), eps); // [1, C]
-        return tf.reshape(lmHead(h, headWeight(c, params)), [c.vocab_size]); // [V]
+        return tf.reshape(tf.matMul(h, this.headT), [c.vocab_size]); // [1, C]·[C, V] → [V]
       });
       const out = (await logits.data()) as Float32Array;
       logits.dispose();
@@ -143,5 +147,6 @@ export class KvCache {
 
   dispose(): void {
     this.reset();
+    this.headT.dispose();
   }
 }

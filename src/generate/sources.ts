@@ -2,6 +2,7 @@
  * Next-token logits for generation: `LogitsSource.next(window)` returns the logits [V] of the token after
  * `window` (1..n_positions tokens; window[0] sits at position 0). Three implementations:
  *   - `TfjsFullSource`: tfjs, the whole window recomputed every step (gpt2Hidden, LM head on the last row);
+ *     the sources own a transposed copy of the LM head weight (freed by dispose);
  *   - `TfjsCachedSource`: tfjs with a key/value cache (./kv-cache.ts): only the new token is fed while the
  *     window grows from the cached tokens; when it slides (or changes otherwise) the window is re-fed;
  *   - `OrtSource`: the ort engine's `logits` graph. One graph per shape, so windows are right-padded to a
@@ -12,7 +13,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { Engine } from '../engine/types.ts';
 import type { GPT2Config } from '../model/gpt2-config.ts';
 import { gpt2Hidden, headWeight, type GPT2Model } from '../model/gpt2.ts';
-import { lmHead } from '../model/ops.ts';
 import { EwcError } from '../util/errors.ts';
 import { KvCache } from './kv-cache.ts';
 
@@ -32,8 +32,11 @@ function checkWindow(config: GPT2Config, window: readonly number[]): void {
 
 export class TfjsFullSource implements LogitsSource {
   readonly config: GPT2Config;
+  /** LM head Wᵀ [C, V], transposed once (lmHead would transpose — and XNNPACK repack — it every step). */
+  private readonly headT: tf.Tensor2D;
   constructor(private readonly model: GPT2Model) {
     this.config = model.config;
+    this.headT = tf.tidy(() => tf.transpose(headWeight(model.config, model.params)) as tf.Tensor2D);
   }
 
   async next(window: readonly number[]): Promise<Float32Array> {
@@ -44,14 +47,16 @@ export class TfjsFullSource implements LogitsSource {
       const ids = tf.tensor2d(Int32Array.from(window), [1, T], 'int32');
       const h = gpt2Hidden(c, this.model.params, ids); // [T, C]
       const last = tf.slice(h, [T - 1, 0], [1, c.n_embd]) as tf.Tensor2D; // [1, C]
-      return tf.reshape(lmHead(last, headWeight(c, this.model.params)), [c.vocab_size]); // [V]
+      return tf.reshape(tf.matMul(last, this.headT), [c.vocab_size]); // [1, C]·[C, V] → [V]
     });
     const out = (await logits.data()) as Float32Array;
     logits.dispose();
     return out;
   }
 
-  dispose(): void {}
+  dispose(): void {
+    this.headT.dispose();
+  }
 }
 
 export class TfjsCachedSource implements LogitsSource {

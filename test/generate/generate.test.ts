@@ -149,7 +149,9 @@ describe('greedy generation', () => {
     const src = new TfjsCachedSource(model);
     await generate(src, PROMPT, greedy(5));
     src.dispose();
-    await generate(new TfjsFullSource(small), PROMPT, greedy(3));
+    const full = new TfjsFullSource(small);
+    await generate(full, PROMPT, greedy(3));
+    full.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 });
