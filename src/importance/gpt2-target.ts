@@ -45,12 +45,27 @@ interface Traced {
  * Evaluation-mode forward that adds probes.get(weightName) ([B·T, out]) to each Conv1D output (when given)
  * and records inputs/outputs of the layers in `record`. Not wrapped in tidy: callers own the tensors.
  */
+/**
+ * LM head for when the head weight is NOT differentiated: logits = h·Wᵀ with a gradient for h only
+ * (dh = dy·W, a plain rank-2 product). ops.lmHead also computes dW [V, C] in every backward pass, the most
+ * expensive product of a large-vocabulary model; importances of other parameters never need it.
+ */
+function frozenHead(w: tf.Tensor): (h: tf.Tensor2D) => tf.Tensor2D {
+  const f = (h: tf.Tensor) => {
+    const value = tf.matMul(h as tf.Tensor2D, tf.transpose(w as tf.Tensor2D)); // [N, C]·[C, V] → [N, V]
+    return { value, gradFunc: (dy: tf.Tensor) => [tf.matMul(dy as tf.Tensor2D, w as tf.Tensor2D)] }; // dh [N, C]
+  };
+  // tf.customGrad's typing does not model single-input functions well; this is its runtime contract.
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (h: tf.Tensor2D) => tf.Tensor2D;
+}
+
 export function gpt2Traced(
   config: GPT2Config,
   params: Map<string, tf.Tensor>,
   ids: tf.Tensor2D,
   probes: Map<string, tf.Tensor> | null,
   record: Set<string>,
+  opts: { frozenEmbeddings?: boolean } = {},
 ): Traced {
   const [b, t] = ids.shape;
   const C = config.n_embd;
@@ -73,7 +88,9 @@ export function gpt2Traced(
     }
     return y as tf.Tensor2D;
   };
-  const tok = embedding(p('wte.weight'), tf.reshape(ids, [N]) as tf.Tensor1D); // [N, C]
+  // frozen: a plain gather (its gradient wrt wte is never requested, so never computed)
+  const flatIds = tf.reshape(ids, [N]) as tf.Tensor1D;
+  const tok = opts.frozenEmbeddings ? (tf.gather(p('wte.weight'), flatIds) as tf.Tensor2D) : embedding(p('wte.weight'), flatIds); // [N, C]
   const pos = tf.slice(p('wpe.weight'), [0, 0], [t, C]); // [T, C]
   let x = tf.reshape(tf.add(tf.reshape(tok, [b, t, C]), pos), [N, C]) as tf.Tensor2D; // [N, C]
   for (let i = 0; i < config.n_layer; i++) {
@@ -92,21 +109,33 @@ export function gpt2Traced(
     x = tf.add(x, dense(f, pre + 'mlp.c_proj'));
   }
   const h = layerNorm(x, p('ln_f.weight'), p('ln_f.bias'), eps); // [N, C]
-  const logits = tf.reshape(lmHead(h, headWeight(config, params)), [b, t, config.vocab_size]) as tf.Tensor3D;
+  const head = headWeight(config, params);
+  const z = opts.frozenEmbeddings ? frozenHead(head)(h) : lmHead(h, head); // [N, V]
+  const logits = tf.reshape(z, [b, t, config.vocab_size]) as tf.Tensor3D;
   return { logits, inputs, outputs };
 }
 
-export function gpt2Target(model: Gpt2Like): ImportanceTarget {
+/** Embedding/head tensors whose gradients the frozen variant skips. */
+const EMBEDDING_NAMES = ['wte.weight', 'lm_head.weight'];
+
+export function gpt2Target(model: Gpt2Like, opts: { frozenEmbeddings?: boolean } = {}): ImportanceTarget {
   const { config, variables } = model;
   const params = variables as unknown as Map<string, tf.Tensor>;
   const layers = gpt2DenseLayers(config);
+  const frozen = opts.frozenEmbeddings === true;
   return {
     kind: 'lm',
     params: variables,
-    logits: (x: tf.Tensor) => gpt2Logits(config, params, x as tf.Tensor2D),
+    logits: (x: tf.Tensor) =>
+      frozen
+        ? tf.tidy(() => gpt2Traced(config, params, x as tf.Tensor2D, null, new Set(), { frozenEmbeddings: true }).logits)
+        : gpt2Logits(config, params, x as tf.Tensor2D),
+    /** When neither wte nor lm_head is differentiated, skip their (large) gradients. */
+    forParams: (names: string[]) =>
+      !frozen && !names.some((n) => EMBEDDING_NAMES.includes(n)) ? gpt2Target(model, { frozenEmbeddings: true }) : undefined,
     denseLayers: layers,
     probedLogits(x: tf.Tensor, probes: Map<string, tf.Tensor>) {
-      const r = gpt2Traced(config, params, x as tf.Tensor2D, probes, new Set(probes.keys()));
+      const r = gpt2Traced(config, params, x as tf.Tensor2D, probes, new Set(probes.keys()), { frozenEmbeddings: frozen });
       return { logits: r.logits, inputs: r.inputs };
     },
     denseTraces(x: tf.Tensor): DenseTrace[] {

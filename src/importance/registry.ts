@@ -51,6 +51,7 @@ export function computeImportance(
     throw new EwcError(`importance method: expected one of ${IMPORTANCE_NAMES.join(', ')}, found '${name}'.`);
   }
   if (opts.names.length === 0) throw new EwcError('importance: no parameters selected.');
+  if (name !== 'magnitude' && name !== 'si') target = target.forParams?.(opts.names) ?? target;
   switch (name) {
     case 'fisher':
     case 'fisher-sampled':

@@ -58,6 +58,11 @@ export interface ImportanceTarget {
    * probed layer's input x [R, in]. Inputs must be tf.keep'able tensors created inside the call.
    */
   denseLayers?: readonly DenseLayer[];
+  /**
+   * Optional: a variant of this target specialised for differentiating only `names` (e.g. GPT-2 skips the
+   * gradient of the tied embedding/LM head when it is not selected). undefined = use this target as is.
+   */
+  forParams?(names: string[]): ImportanceTarget | undefined;
   probedLogits?(x: tf.Tensor, probes: Map<string, tf.Tensor>): { logits: tf.Tensor; inputs: Map<string, tf.Tensor> };
 }
 
