@@ -13,7 +13,7 @@ import type { GPT2Config } from '../model/gpt2-config.ts';
 import { gpt2InnerDim } from '../model/gpt2-config.ts';
 import type { Graph, Value } from './graph.ts';
 import { add, mul, tanh, sigmoid, relu } from './ops-math.ts';
-import { embedding, geluNew, layerNorm, linear, matmul, matmulT, softmax } from './ops-nn.ts';
+import { embedding, geluNew, headCrossEntropy, layerNorm, linear, matmul, matmulT, softmax, softmaxCrossEntropy } from './ops-nn.ts';
 import { reshape, slice, split, transpose } from './ops-shape.ts';
 import { erfGelu } from './ops-extra.ts';
 
@@ -22,6 +22,8 @@ export interface Gpt2Graph {
   hidden: Value;
   /** LM head applied to hidden states [B, T', C] → logits [B, T', V]. */
   head: (h: Value) => Value;
+  /** Per-position NLL of labels [B, T'] under the head (fused head + cross-entropy when possible). */
+  headNll: (h: Value, labels: Value) => Value;
 }
 
 export interface Gpt2BuildOptions {
@@ -150,7 +152,10 @@ export function buildGpt2(
   void gpt2InnerDim;
   const hidden = ln(x, 'ln_f');
   const headW = c.tie_word_embeddings ? 'wte.weight' : 'lm_head.weight';
-  return { hidden, head: (h: Value) => matmulT(h, p(headW)) };
+  const head = (h: Value) => matmulT(h, p(headW));
+  const headNll = (h: Value, labels: Value) =>
+    p(headW).rank === 2 ? headCrossEntropy(h, p(headW), labels) : softmaxCrossEntropy(head(h), labels);
+  return { hidden, head, headNll };
 }
 
 /** Shape of a parameter value in perSample mode: [B, ...shape], vectors as [B, 1, n] (bias broadcast over T). */

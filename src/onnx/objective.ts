@@ -8,7 +8,7 @@ import type { GPT2Config } from '../model/gpt2-config.ts';
 import type { Graph, Value } from './graph.ts';
 import { buildGpt2, type Gpt2BuildOptions } from './gpt2-graph.ts';
 import { div, maximum, mul, reduceMean, reduceSum } from './ops-math.ts';
-import { softmax, softmaxCrossEntropy } from './ops-nn.ts';
+import { softmax } from './ops-nn.ts';
 import { slice } from './ops-shape.ts';
 
 export interface LmInputs {
@@ -39,7 +39,7 @@ export function tokenNll(
 ): Value {
   const net = buildGpt2(g, c, p, inp.ids, { batch: B, seqLen: T, perSample, dropout });
   const h = slice(net.hidden, [1], [0], [T - 1]); // [B, T−1, C]
-  return softmaxCrossEntropy(net.head(h), inp.targets); // [B, T−1]
+  return net.headNll(h, inp.targets); // [B, T−1]
 }
 
 /** Mean NLL over scored targets: Σ w·nll / Σ w (a scalar; 0 when Σ w = 0, as the tfjs model). */

@@ -212,3 +212,44 @@ export function argmaxLast(x: Value): Value {
     keepdims: attr.int(0),
   })[0];
 }
+
+/**
+ * Fused LM head + cross-entropy: nll[...] = −log softmax(h·Wᵀ)[..., label], h [..., C], W [V, C] (rank 2).
+ * Backward with q = softmax − onehot (one ScatterElements-add of −1 into the probabilities) and the per-row
+ * scale d = dnll applied to the small side: dh = d·(q·W), dW = qᵀ·(d·h), so that the big [N, V] operand is
+ * never rescaled (one pass fewer over [N, V] than softmaxCrossEntropy followed by the head's MatMul rules).
+ */
+export function headCrossEntropy(h: Value, w: Value, labels: Value): Value {
+  const g = h.g;
+  if (w.rank !== 2) throw new Error('headCrossEntropy expects a rank-2 head weight');
+  const V = w.shape[0];
+  const C = w.shape[1];
+  const lead = h.shape.slice(0, -1);
+  const N = lead.reduce((a, b) => a * b, 1);
+  const { nll, ls, idx } = g.untaped(() => {
+    const logits = mm(h, swapLast(w)); // [..., V]
+    const ls = g.node('LogSoftmax', [logits], [{ dtype: 'float32', shape: logits.shape }], { axis: attr.int(-1) })[0];
+    const idx = reshapeRaw(labels, [...labels.shape, 1]);
+    const picked = g.node('GatherElements', [ls, idx], [{ dtype: 'float32', shape: idx.shape }], { axis: attr.int(-1) })[0];
+    return { nll: neg(reshapeRaw(picked, labels.shape)), ls, idx };
+  });
+  g.record([h, w], [nll], ([dnll], needs) => {
+    if (!dnll) return [null, null];
+    return g.untaped(() => {
+      const d = reshapeRaw(dnll, idx.shape); // [..., 1]
+      const minusOne = g.constant('float32', idx.shape, new Array(idx.size).fill(-1));
+      const q = g.node('ScatterElements', [exp(ls), idx, minusOne], [{ dtype: 'float32', shape: ls.shape }], {
+        axis: attr.int(-1),
+        reduction: attr.string('add'),
+      })[0]; // softmax − onehot, [..., V]
+      const dh = needs[0] ? mul(mm(q, w), d) : null; // [..., C]
+      let dw: Value | null = null;
+      if (needs[1]) {
+        const hd = reshapeRaw(mul(h, d), [N, C]);
+        dw = mm(swapLast(reshapeRaw(q, [N, V])), hd); // [V, C] (ORT fuses the transpose: FusedMatMul transA)
+      }
+      return [dh, dw];
+    });
+  });
+  return nll;
+}

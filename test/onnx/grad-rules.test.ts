@@ -72,3 +72,12 @@ describe('gradient rules vs finite differences', () => {
     expect(r.maxRelErr).toBeLessThan(TOL);
   });
 });
+
+describe('fused head cross-entropy', () => {
+  it('gradients w.r.t. hidden states and the head weight match finite differences', async () => {
+    const r = await fdCheck([{ shape: [2, 3, 4] }, { shape: [6, 4] }], (g, [h, w]) =>
+      N.headCrossEntropy(h, w, g.constant('int64', [2, 3], [0, 5, 3, 3, 1, 2])),
+    );
+    expect(r.maxRelErr).toBeLessThan(TOL);
+  });
+});
