@@ -7,7 +7,7 @@
  *   npx tsx scripts/bench-generate.ts [--layers 12] [--embd 768] [--prompt 64] [--new 32] [--backend wasm]
  *     [--sources cached,full,ort]
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../src/backends/index.ts';
 import { generate, openLogitsSource, type GenerateOptions } from '../src/generate/index.ts';
@@ -71,6 +71,7 @@ writeJsonAtomic(out, {
   backend,
   cores: cpus().length,
   cpu: cpus()[0]?.model,
+  loadAverage: loadavg(), // other jobs on the machine skew absolute numbers; compare sources by ratio
   createdAt: new Date().toISOString(),
   rows,
 });
