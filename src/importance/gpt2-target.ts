@@ -52,7 +52,14 @@ interface Traced {
  */
 function frozenHead(w: tf.Tensor): (h: tf.Tensor2D) => tf.Tensor2D {
   const f = (h: tf.Tensor) => {
-    const value = tf.matMul(h as tf.Tensor2D, tf.transpose(w as tf.Tensor2D)); // [N, C]·[C, V] → [N, V]
+    const h2 = h as tf.Tensor2D;
+    const w2 = w as tf.Tensor2D;
+    // transpose the smaller operand (as ops.lmHead): the wasm fast path is rank-2, no transpose
+    const value = tf.tidy(() =>
+      w2.shape[0] >= h2.shape[0]
+        ? tf.transpose(tf.matMul(w2, tf.transpose(h2))) // ([V, C]·[C, N])ᵀ → [N, V]
+        : tf.matMul(h2, tf.transpose(w2)), // [N, C]·[C, V] → [N, V]
+    );
     return { value, gradFunc: (dy: tf.Tensor) => [tf.matMul(dy as tf.Tensor2D, w as tf.Tensor2D)] }; // dh [N, C]
   };
   // tf.customGrad's typing does not model single-input functions well; this is its runtime contract.
