@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backends/index.ts';
 import { generateText, TfjsFullSource } from '../../src/generate/index.ts';
@@ -60,5 +62,21 @@ describe('ewc-lm generate', () => {
     expect(r.stderr).toContain('--top-k: expected an integer ≥ 0');
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.stdout).toBe('');
+  });
+
+  it('a model folder without tokenizer files asks for --tokenizer, which then works', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ewc-lm-generate-'));
+    for (const f of ['config.json', 'model.safetensors']) copyFileSync(join(fixture, f), join(dir, f));
+    const spawn = (...extra: string[]) =>
+      spawnSync(process.execPath, [join(repoRoot, 'bin', 'ewc-lm.mjs'), 'generate', '--model', dir, '--prompt', 'hi', '--max-new-tokens', '2', '--backend', 'wasm', ...extra], {
+        encoding: 'utf8',
+        env: { ...process.env, EWC_LM_QUIET: '1' },
+      });
+    const bad = spawn();
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('pass --tokenizer PATH');
+    const ok = spawn('--tokenizer', fixture);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).ids).toHaveLength(2);
   });
 });

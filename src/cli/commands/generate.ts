@@ -19,6 +19,7 @@ import { ENGINE_CHOICES } from '../../engine/index.ts';
 import { generateText, openLogitsSource } from '../../generate/index.ts';
 import { loadCheckpoint } from '../../io/checkpoint.ts';
 import { loadTokenizer } from '../../tokenization/index.ts';
+import { EwcError } from '../../util/errors.ts';
 import { log, printResult } from '../../util/log.ts';
 
 export interface GenerateArgs {
@@ -56,7 +57,13 @@ const cmd: CommandModule<object, GenerateArgs> = {
       .option('cache', { type: 'boolean', default: true, describe: 'tfjs: use the key/value cache (--no-cache recomputes the window)' }) as never,
   handler: async (argv) => {
     const ck = loadCheckpoint(argv.model);
-    const tokenizer = loadTokenizer(argv.tokenizer ?? ck.dir);
+    let tokenizer;
+    try {
+      tokenizer = loadTokenizer(argv.tokenizer ?? ck.dir);
+    } catch (e) {
+      if (argv.tokenizer !== undefined || !(e instanceof EwcError)) throw e;
+      throw new EwcError(`${e.message} The model folder has no tokenizer: pass --tokenizer PATH (e.g. the pretrained model's folder).`);
+    }
     const opened = await openLogitsSource(argv.engine, ck.config, ck.params, { backend: argv.backend, cache: argv.cache });
     try {
       const settings = {
