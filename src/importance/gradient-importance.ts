@@ -134,6 +134,7 @@ export function loopImportance(
       s.labels?.dispose();
       vars.forEach((v, k) => {
         const g = grads[v.name];
+        if (!g) return; // not connected to the objective: zero gradient, nothing to add
         const next = tf.tidy(() => tf.add(acc[k], method.objective === 'fisher' ? tf.square(g) : tf.abs(g)));
         acc[k].dispose();
         acc[k] = next;
