@@ -59,7 +59,11 @@ async function loadWasm(): Promise<void> {
   // Point the backend at the .wasm binaries inside node_modules explicitly (works offline, no fetch).
   const require = createRequire(import.meta.url);
   const distDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
-  wasm.setWasmPaths(distDir + '/');
+  try {
+    wasm.setWasmPaths(distDir + '/');
+  } catch {
+    // already initialised by someone else's tf.setBackend('wasm'): its own default paths worked
+  }
   registerWasmPatches();
   wasmRegistered = true;
 }

@@ -109,6 +109,8 @@ describe('wasm kernel patches match cpu', () => {
 
   it('UnsortedSegmentSum direct, and the axis-1 gather gradient', async () => {
     await both(() => tf.unsortedSegmentSum(rand([6, 4], 3), tf.tensor1d([0, 2, 2, 1, 0, 4], 'int32'), 5));
+    // ids outside [0, numSegments) are dropped (TensorFlow semantics; the cpu kernel does the same)
+    await both(() => tf.unsortedSegmentSum(rand([6, 4], 3), tf.tensor1d([0, -1, 2, 7, 0, 4], 'int32'), 5));
     await both(() => tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.gather(w, tf.tensor1d([1, 1, 0], 'int32'), 1), rand([3, 3, 2], 5))))(rand([3, 2, 2], 4)));
   });
 
