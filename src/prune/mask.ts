@@ -107,8 +107,11 @@ export class CumulativePruner {
     return this.p;
   }
 
-  /** Zeroes up to fraction p (p must not decrease). Returns the names of the tensors that changed. */
-  advanceTo(p: number): Set<string> {
+  /**
+   * Zeroes up to fraction p (p must not decrease). Returns the names of the tensors that changed; `onZero` sees
+   * every newly zeroed entry (tensor name, row-major index, value before zeroing), e.g. for incremental evaluation.
+   */
+  advanceTo(p: number, onZero?: (name: string, index: number, old: number) => void): Set<string> {
     if (p < this.p) throw new EwcError(`cumulative pruning: fractions must increase; ${p} after ${this.p}.`);
     const changed = new Set<string>();
     this.ranking.groups.forEach((g, gi) => {
@@ -118,7 +121,9 @@ export class CumulativePruner {
       for (let r = this.done[gi]; r < k; r++) {
         const c = g.order[r];
         const i = tensorOf(g.offsets, c);
-        data[i][c - g.offsets[i]] = 0;
+        const j = c - g.offsets[i];
+        if (onZero) onZero(g.names[i], j, data[i][j]);
+        data[i][j] = 0;
         changed.add(g.names[i]);
       }
       this.done[gi] = Math.max(this.done[gi], k);

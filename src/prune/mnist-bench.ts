@@ -21,6 +21,7 @@ import { NamedAdam, PAPER_ADAM } from '../benchmarks/adam.ts';
 import { trainTask, type StepHooks } from '../benchmarks/train.ts';
 import { Mlp } from '../model/mlp.ts';
 import { mlpTarget } from './mlp-target.ts';
+import { IncrementalMlpEval } from './mlp-eval.ts';
 import { computeImportance } from '../importance/registry.ts';
 import { SiTracker } from '../importance/si.ts';
 import type { ImportanceSamples, Importances } from '../importance/types.ts';
@@ -73,6 +74,16 @@ export const DEFAULT_MNIST_BENCH: MnistBenchConfig = {
 };
 
 
+/** Test set on the host: x [n, 784] in [0,1] and labels. */
+function testHost(task: Task, limit?: number): { x: Float32Array; y: Int32Array } {
+  const set = task.data.test;
+  const n = limit !== undefined ? Math.min(limit, set.n) : set.n;
+  const x = new Float32Array(n * IMAGE_PIXELS);
+  const y = new Int32Array(n);
+  fillBatch(task, set, Int32Array.from({ length: n }, (_, i) => i), x, y);
+  return { x, y };
+}
+
 /** Test set as one tensor [n, 784] in [0,1] and labels. */
 function testTensors(task: Task, limit?: number): { x: tf.Tensor2D; y: Int32Array; host: Float32Array } {
   const set = task.data.test;
@@ -90,7 +101,7 @@ export function accuracy(net: Mlp, x: tf.Tensor2D, y: Int32Array, chunk = 5000):
   const n = y.length;
   for (let s = 0; s < n; s += chunk) {
     const b = Math.min(chunk, n - s);
-    const pred = tf.tidy(() => tf.argMax(net.logits(tf.slice(x, [s, 0], [b, IMAGE_PIXELS]) as tf.Tensor2D, false), 1));
+    const pred = tf.tidy(() => tf.argMax(net.logits(tf.slice(x, [s, 0], [b, x.shape[1]]) as tf.Tensor2D, false), 1));
     const p = pred.dataSync();
     pred.dispose();
     for (let i = 0; i < b; i++) if (p[i] === y[s + i]) correct++;
@@ -102,15 +113,6 @@ function hostParams(net: Mlp): ParamMap {
   const out: ParamMap = new Map();
   for (const [n, v] of net.params) out.set(n, { shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) });
   return out;
-}
-
-function setParams(net: Mlp, params: ParamMap, names: Iterable<string>): void {
-  for (const n of names) {
-    const t = params.get(n)!;
-    const v = tf.tensor(t.data, t.shape);
-    net.params.get(n)!.assign(v);
-    v.dispose();
-  }
 }
 
 /** What a trained model's cached state depends on (not scopes, step or the number of models). */
@@ -221,36 +223,30 @@ export function sweepMnistModel(
   task: Task,
   onLog = log,
 ): CurveRun[] {
-  const net = new Mlp(mulberry32(0), [IMAGE_PIXELS, ...cfg.hidden, 10]);
-  const names = [...net.params.keys()];
-  setParams(net, prep.base, names);
-  const test = testTensors(task, cfg.testLimit);
+  const names = [...prep.base.keys()];
+  const test = testHost(task, cfg.testLimit);
   const fractions = benchFractions(cfg.step, cfg.fineFrom, cfg.fineStep);
+  const ev = new IncrementalMlpEval(test.x, test.y, prep.base);
   const runs: CurveRun[] = [];
-  try {
-    for (const s of cfg.scores) {
-      const ts = performance.now();
-      const ranking = rankParameters(prep.scores.get(s)!, scope, names);
-      const pruner = new CumulativePruner(ranking, prep.base);
-      const value: number[] = [];
-      for (const p of fractions) {
-        const changed = pruner.advanceTo(p);
-        if (changed.size) setParams(net, pruner.params, changed);
-        value.push(changed.size || value.length === 0 ? accuracy(net, test.x, test.y) : value[value.length - 1]);
-      }
-      setParams(net, prep.base, names); // restore
-      runs.push({ score: s, scope, model: m, fraction: fractions, value });
-      const at = (f: number) => value[fractions.findIndex((x) => Math.abs(x - f) < 1e-9)];
-      onLog(
-        `  model ${m + 1}/${cfg.models}: ${scope} ${s}: acc@50/80/90/95% ${[0.5, 0.8, 0.9, 0.95].map((f) => at(f).toFixed(3)).join('/')} ` +
-          `(${fractions.length} fractions, ${((performance.now() - ts) / 1000).toFixed(1)} s)`,
-      );
+  for (const s of cfg.scores) {
+    const ts = performance.now();
+    const ranking = rankParameters(prep.scores.get(s)!, scope, names);
+    const pruner = new CumulativePruner(ranking, prep.base);
+    const current: ParamMap = new Map([...prep.base, ...pruner.params]); // pruner.params are zeroed in place
+    ev.reset(prep.base);
+    const value: number[] = [];
+    for (const p of fractions) {
+      const changed = pruner.advanceTo(p, (n, i, old) => ev.zero(n, i, old));
+      value.push(changed.size || value.length === 0 ? ev.accuracy(current) : value[value.length - 1]);
     }
-    return runs;
-  } finally {
-    test.x.dispose();
-    net.dispose();
+    runs.push({ score: s, scope, model: m, fraction: fractions, value });
+    const at = (f: number) => value[fractions.findIndex((x) => Math.abs(x - f) < 1e-9)];
+    onLog(
+      `  model ${m + 1}/${cfg.models}: ${scope} ${s}: acc@50/80/90/95% ${[0.5, 0.8, 0.9, 0.95].map((f) => at(f).toFixed(3)).join('/')} ` +
+        `(${fractions.length} fractions, ${((performance.now() - ts) / 1000).toFixed(1)} s)`,
+    );
   }
+  return runs;
 }
 
 export interface ModelSummary {

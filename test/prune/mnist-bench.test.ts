@@ -9,7 +9,10 @@ import { mulberry32 } from '../../src/data/images/rng.ts';
 import { computeImportance } from '../../src/importance/registry.ts';
 import { Mlp } from '../../src/model/mlp.ts';
 import { mlpTarget } from '../../src/prune/mlp-target.ts';
-import { DEFAULT_MNIST_BENCH, runMnistBench, type MnistBenchConfig } from '../../src/prune/mnist-bench.ts';
+import { accuracy, DEFAULT_MNIST_BENCH, runMnistBench, type MnistBenchConfig } from '../../src/prune/mnist-bench.ts';
+import { IncrementalMlpEval } from '../../src/prune/mlp-eval.ts';
+import { CumulativePruner, fractionGrid, type ParamMap } from '../../src/prune/mask.ts';
+import { rankParameters } from '../../src/prune/rank.ts';
 import { aggregateCurves } from '../../src/prune/curves.ts';
 
 beforeAll(async () => {
@@ -39,6 +42,34 @@ describe('MLP importance adapter', () => {
     const sig = computeImportance('signal', mlpTarget(net), samples, { names, batchSize: 4 });
     expect(sig.get('fc2.weight')!.shape).toEqual([5, 4]);
     expect(tf.memory().numTensors).toBe(before);
+    net.dispose();
+  });
+});
+
+describe('incremental MLP evaluation', () => {
+  it('matches the full forward pass at every fraction of a sweep (global and per-layer)', () => {
+    const net = new Mlp(mulberry32(5), [20, 9, 7, 4]);
+    const rng = mulberry32(77);
+    const n = 300;
+    const xh = Float32Array.from({ length: n * 20 }, () => rng());
+    const y = Int32Array.from({ length: n }, () => Math.floor(rng() * 4));
+    const base: ParamMap = new Map([...net.params].map(([k, v]) => [k, { shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) }]));
+    const scores = new Map([...base].map(([k, t]) => [k, { shape: t.shape, data: Float32Array.from(t.data, () => rng()) }]));
+    const x = tf.tensor2d(xh, [n, 20]);
+    const ev = new IncrementalMlpEval(xh, y, base);
+    for (const scope of ['global', 'per-layer'] as const) {
+      const ranking = rankParameters(scores, scope);
+      const pruner = new CumulativePruner(ranking, base);
+      const current = new Map([...base, ...pruner.params]);
+      ev.reset(base);
+      for (const p of fractionGrid(0.05)) {
+        pruner.advanceTo(p, (name, i, old) => ev.zero(name, i, old));
+        for (const [k, t] of current) net.params.get(k)!.assign(tf.tensor(t.data, t.shape));
+        const full = accuracy(net, x, y);
+        expect(ev.accuracy(current)).toBe(full);
+      }
+    }
+    x.dispose();
     net.dispose();
   });
 });
