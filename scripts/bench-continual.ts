@@ -1,0 +1,162 @@
+/**
+ * Speed of the continual-learning benchmarks on this machine: seconds per MLP run (10 tasks × 6 epochs of
+ * permuted MNIST, the paper protocol) and per CNN epoch (60,000 images), with one worker and with all
+ * workers training at once (one process each, as the grid runs them).
+ *
+ * Each worker times `--mlp-steps` MLP training steps (batch 100, with the EWC penalty active), one Fisher
+ * importance on 5000 samples (the vectorised form the grid uses), one 10,000-image evaluation, and
+ * `--cnn-steps` CNN training steps; a full run is extrapolated as
+ *   MLP run = 36,000 steps + 9 importances + 55 task evaluations;  CNN epoch = 600 steps.
+ * `--full-mlp` also times one complete MLP run end to end (minutes).
+ * The load average is recorded: other processes on the machine slow every figure down.
+ *
+ *   npx tsx scripts/bench-continual.ts [--workers 1,2] [--mlp-steps 200] [--cnn-steps 3] [--out results/continual-bench/bench.json]
+ */
+import { fork } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backends/index.ts';
+import { loadMnist } from '../src/data/images/mnist.ts';
+import { buildStream } from '../src/data/images/streams.ts';
+import { mulberry32 } from '../src/data/images/rng.ts';
+import { IMAGE_PIXELS } from '../src/data/images/types.ts';
+import { Mlp } from '../src/model/mlp.ts';
+import { Cnn } from '../src/model/cnn.ts';
+import type { BenchNet } from '../src/model/bench-net.ts';
+import { NamedAdam } from '../src/benchmarks/adam.ts';
+import { evaluateTask, lastTrainingSamples, trainStep } from '../src/benchmarks/train.ts';
+import { computeImportance } from '../src/importance/registry.ts';
+import { EwcPenalty } from '../src/regularizers/penalty.ts';
+import { paperProtocol } from '../src/benchmarks/protocol.ts';
+import { runContinual } from '../src/benchmarks/run.ts';
+import { writeJsonAtomic } from '../src/util/atomic.ts';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : def;
+}
+
+interface WorkerTimes {
+  mlpStepMs: number;
+  mlpImportanceS: number;
+  mlpEvalS: number;
+  cnnStepMs: number;
+  fullMlpRunS?: number;
+}
+
+function timeSteps(net: BenchNet, steps: number, penalty: EwcPenalty | null, task: ReturnType<typeof buildStream>[number]): number {
+  const adam = new NamedAdam();
+  const x = new Float32Array(100 * IMAGE_PIXELS);
+  const y = new Int32Array(100);
+  const rng = mulberry32(7);
+  const idx = new Int32Array(100);
+  const one = () => {
+    for (let i = 0; i < 100; i++) idx[i] = Math.floor(rng() * task.data.train.n);
+    for (let b = 0; b < 100; b++) {
+      const src = idx[b] * IMAGE_PIXELS;
+      for (let k = 0; k < IMAGE_PIXELS; k++) x[b * IMAGE_PIXELS + k] = task.data.train.images[src + k] / 255;
+      y[b] = task.data.train.labels[idx[b]];
+    }
+    const xt = tf.tensor2d(x, [100, IMAGE_PIXELS]);
+    const yt = tf.tensor1d(y, 'int32');
+    trainStep(net, xt, yt, adam, penalty);
+    tf.dispose([xt, yt]);
+  };
+  one(); // warm-up (kernel setup, optimizer state)
+  const t0 = performance.now();
+  for (let s = 0; s < steps; s++) one();
+  const ms = (performance.now() - t0) / steps;
+  adam.dispose();
+  return ms;
+}
+
+async function child(): Promise<void> {
+  await initBackend('wasm');
+  const mlpSteps = Number(arg('mlp-steps', '200'));
+  const cnnSteps = Number(arg('cnn-steps', '3'));
+  const mnist = loadMnist();
+  const [task] = buildStream({ kind: 'permuted-mnist', tasks: 1, permSeed: 0 }, { mnist });
+  const mlp = new Mlp(mulberry32(1));
+  const names = [...mlp.params.keys()];
+  // Importance + penalty as in a grid run (the penalty is active from task 2 on).
+  let t0 = performance.now();
+  const s = lastTrainingSamples(task, 5000);
+  const omega = computeImportance('fisher', mlp.importanceTarget(), { kind: 'labelled', x: { shape: [s.n, IMAGE_PIXELS], data: s.x }, y: s.y }, { names, mode: 'vectorised', batchSize: 250 });
+  const mlpImportanceS = (performance.now() - t0) / 1000;
+  const anchor = new Map([...mlp.params].map(([n, v]) => [n, { shape: v.shape, data: v.dataSync() as Float32Array }]));
+  const penalty = new EwcPenalty({ config: { kind: 'ewc', lambda: 41, eta: 0.001 }, omega, anchor, names });
+  const mlpStepMs = timeSteps(mlp, mlpSteps, penalty, task);
+  t0 = performance.now();
+  evaluateTask(mlp, task);
+  const mlpEvalS = (performance.now() - t0) / 1000;
+  penalty.dispose();
+  mlp.dispose();
+  const cnn = new Cnn(mulberry32(1));
+  const cnnStepMs = cnnSteps > 0 ? timeSteps(cnn, cnnSteps, null, task) : NaN;
+  cnn.dispose();
+  const out: WorkerTimes = { mlpStepMs, mlpImportanceS, mlpEvalS, cnnStepMs };
+  if (process.argv.includes('--full-mlp')) {
+    t0 = performance.now();
+    runContinual({ protocol: paperProtocol('mlp'), importance: 'fisher', penalty: 'ewc', lambda: 41, run: 0 }, { mnist });
+    out.fullMlpRunS = (performance.now() - t0) / 1000;
+  }
+  process.send!(out);
+}
+
+async function main(): Promise<void> {
+  const workerCounts = arg('workers', `1,${cpus().length}`).split(',').map(Number);
+  const outPath = arg('out', 'results/continual-bench/bench.json');
+  const rows: Record<string, unknown>[] = [];
+  for (const w of [...new Set(workerCounts)]) {
+    const load0 = loadavg()[0];
+    const t0 = performance.now();
+    const times = await Promise.all(
+      Array.from({ length: w }, () =>
+        new Promise<WorkerTimes>((resolve, reject) => {
+          const c = fork(fileURLToPath(import.meta.url), [...process.argv.slice(2), '--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+          c.on('message', (m) => resolve(m as WorkerTimes));
+          c.on('exit', (code) => (code === 0 ? undefined : reject(new Error(`bench worker exited with ${code}`))));
+        }),
+      ),
+    );
+    const mean = (f: (t: WorkerTimes) => number) => times.reduce((a, t) => a + f(t), 0) / times.length;
+    const stepMs = mean((t) => t.mlpStepMs);
+    const impS = mean((t) => t.mlpImportanceS);
+    const evalS = mean((t) => t.mlpEvalS);
+    const mlpRunS = (36000 * stepMs) / 1000 + 9 * impS + 55 * evalS;
+    const cnnStepMs = mean((t) => t.cnnStepMs);
+    rows.push({
+      workers: w,
+      mlpStepMs: +stepMs.toFixed(2),
+      mlpImportanceS: +impS.toFixed(2),
+      mlpEvalS: +evalS.toFixed(3),
+      mlpRunS: +mlpRunS.toFixed(0),
+      mlpRunsPerHour: +((3600 / mlpRunS) * w).toFixed(2),
+      fullMlpRunS: times[0].fullMlpRunS ?? null,
+      cnnStepMs: +cnnStepMs.toFixed(0),
+      cnnEpochS: +((600 * cnnStepMs) / 1000).toFixed(0),
+      loadAvgBefore: +load0.toFixed(2),
+      loadAvgAfter: +loadavg()[0].toFixed(2),
+      wallS: +((performance.now() - t0) / 1000).toFixed(1),
+    });
+  }
+  const result = {
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    backend: 'wasm',
+    protocol: 'MLP run = 10 tasks × 6 epochs × 600 steps (batch 100) + 9 Fisher importances (5000 samples) + 55 test evaluations; CNN epoch = 600 steps',
+    reference: "authors' PyTorch code on this machine (method.md §3): 119.5 s per full FC run (1 thread), 78–127 s per CNN epoch",
+    rows,
+    measuredAt: new Date().toISOString(),
+  };
+  writeJsonAtomic(outPath, result);
+  console.log('| workers | MLP step ms | importance s | eval s | s / MLP run | MLP runs/h (all workers) | CNN step ms | s / CNN epoch | load avg |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of rows) {
+    console.log(`| ${r.workers} | ${r.mlpStepMs} | ${r.mlpImportanceS} | ${r.mlpEvalS} | ${r.mlpRunS} | ${r.mlpRunsPerHour} | ${r.cnnStepMs} | ${r.cnnEpochS} | ${r.loadAvgBefore}→${r.loadAvgAfter} |`);
+  }
+  console.log(`wrote ${outPath}`);
+}
+
+if (process.argv.includes('--child')) await child();
+else await main();
