@@ -2,7 +2,7 @@
  * Corpus spec → token data for fine-tuning and evaluation: load, split by document (seeded), tokenize
  * (cached), then pack training blocks or keep documents whole for perplexity.
  */
-import { loadCorpus, splitCorpus, tokenizeDocuments, packBlocks, type SplitName } from '../data/index.ts';
+import { loadCorpus, splitCorpus, tokenizeDocuments, packBlocks, type Corpus, type SplitName } from '../data/index.ts';
 import type { Tokenizer } from '../tokenization/index.ts';
 import { EwcError } from '../util/errors.ts';
 
@@ -18,8 +18,27 @@ export interface SplitSpec {
 export const DEFAULT_SPLIT: SplitSpec = { seed: 0, train: 0.9, validation: 0.05, test: 0.05 };
 
 /** Token ids of every document of one split of a corpus (each ends with the end token). */
+/**
+ * One corpus spec, or several joined by " + " (e.g. "text:a.txt + text:b.txt"): their documents together. With
+ * several, document ids are prefixed by the spec so that ids stay unique (the split hashes the id).
+ */
+export function loadCorpora(spec: string): Corpus {
+  const parts = spec.split(/\s+\+\s+/).map((p) => p.trim()).filter(Boolean);
+  if (parts.length <= 1) return loadCorpus(spec.trim());
+  const corpora = parts.map((p) => loadCorpus(p));
+  const kinds = new Set(corpora.map((c) => c.kind));
+  if (kinds.size > 1) {
+    throw new EwcError(`corpus "${spec}": the joined corpora must be of one kind, found ${[...kinds].join(' and ')}. Join text corpora with text corpora and dialogs with dialogs.`);
+  }
+  return {
+    ...corpora[0],
+    spec,
+    documents: corpora.flatMap((c, i) => c.documents.map((d) => ({ ...d, id: `${parts[i]}|${d.id}` }))),
+  };
+}
+
 export function splitTokens(spec: string, split: SplitName | 'all', tok: Tokenizer, s: SplitSpec, maxDocs?: number | null): number[][] {
-  const corpus = loadCorpus(spec);
+  const corpus = loadCorpora(spec);
   // 'all': a corpus the model never saw (e.g. books not in the pretraining data) is held out as a whole.
   let docs =
     split === 'all'
