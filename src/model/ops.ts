@@ -9,8 +9,16 @@ import * as tf from '@tensorflow/tfjs';
 type Save = (tensors: tf.Tensor[]) => void;
 // tf.customGrad's typing does not model the trailing `save` argument; this is its runtime contract.
 type GradResult<T extends tf.Tensor> = { value: T; gradFunc: (dy: T, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[] };
+/**
+ * tf.customGrad whose gradFunc runs inside tf.tidy: tfjs calls a custom gradFunc outside its per-input tidy,
+ * so without this every backward temporary would live until the whole backward pass ends.
+ */
 function customGrad<T extends tf.Tensor>(f: (...args: any[]) => GradResult<T>): (...inputs: tf.Tensor[]) => T {
-  return tf.customGrad(f as any) as unknown as (...inputs: tf.Tensor[]) => T;
+  const wrapped = (...args: any[]) => {
+    const r = f(...args);
+    return { value: r.value, gradFunc: (dy: T, saved: tf.Tensor[]) => tf.tidy(() => r.gradFunc(dy, saved)) };
+  };
+  return tf.customGrad(wrapped as any) as unknown as (...inputs: tf.Tensor[]) => T;
 }
 
 /** Dense layer y = x·W + b with HF Conv1D weights W [in, out]. x [N, in] → y [N, out]. */
@@ -159,7 +167,8 @@ export function causalSoftmax(scores: tf.Tensor4D, scale: number): tf.Tensor4D {
 /**
  * Per-row cross-entropy: nll[i] = logsumexp(logits[i, :]) − logits[i, targets[i]]. logits [N, V], targets
  * [N] int32 → [N]. No one-hot (tf.oneHot float is broken on wasm 4.22, tfjs-notes.md §5):
- * picked logits by a flat gather; backward dlogits = g·softmax − scatter(g at targets).
+ * picked logits by a flat gather; backward dlogits = g·softmax, with g subtracted at each target
+ * (tf.tensorScatterUpdate on the flat view).
  */
 const tokenNllCG = customGrad((logits: tf.Tensor2D, targets: tf.Tensor1D, save: Save) => {
   const [n, v] = logits.shape;
@@ -173,13 +182,21 @@ const tokenNllCG = customGrad((logits: tf.Tensor2D, targets: tf.Tensor1D, save: 
   return {
     value,
     gradFunc: (g: tf.Tensor1D, saved: tf.Tensor[]) => {
+      // dlogits = g·softmax(logits) − g at each row's target. At most two [N, V] buffers live at a time
+      // (plus the saved logits): the vocabulary-wide temporaries dominate training memory on wasm.
       const [lg, tg, ls] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
       const [nn, vv] = lg.shape;
-      const probs = tf.exp(tf.sub(lg, tf.reshape(ls, [nn, 1]))); // softmax [N, V]
-      const gCol = tf.reshape(g, [nn, 1]);
-      const rows = tf.range(0, nn, 1, 'int32');
-      const idx = tf.stack([rows, tf.cast(tg, 'int32')], 1); // [N, 2]
-      const dlogits = tf.sub(tf.mul(probs, gCol), tf.scatterND(idx, g, [nn, vv])); // [N, V]
+      const scaledProbs = tf.tidy(() => {
+        const probs = tf.tidy(() => tf.exp(tf.sub(lg, tf.reshape(ls, [nn, 1])))); // softmax [N, V]
+        return tf.mul(probs, tf.reshape(g, [nn, 1])); // g·softmax [N, V]
+      });
+      const dlogits = tf.tidy(() => {
+        const flat = tf.reshape(scaledProbs, [nn * vv]); // view [N·V]
+        const flatIdx = tf.add(tf.mul(tf.range(0, nn, 1, 'int32'), tf.scalar(vv, 'int32')), tf.cast(tg, 'int32')); // [N]
+        const atTarget = tf.sub(tf.gather(flat, flatIdx), g); // [N]
+        return tf.reshape(tf.tensorScatterUpdate(flat, tf.reshape(flatIdx, [nn, 1]), atTarget), [nn, vv]); // [N, V]
+      });
+      scaledProbs.dispose();
       return [dlogits, tf.zeros(tg.shape)];
     },
   };
