@@ -222,7 +222,7 @@ export async function runDialogForgetting(r: DialogForgettingRecipe, recipePath:
       throw e;
     });
     if (!step || interrupted) {
-      throw new EwcError(`run ${id} was interrupted; rerun the same command to resume it (finished steps are reused).`);
+      throw new RecipeInterrupted(`run ${id} was interrupted; rerun the same command to resume it (finished steps are reused).`);
     }
     stopBudget = undefined;
     timings[`run ${id}`] = step.seconds;
@@ -272,6 +272,9 @@ export async function runDialogForgetting(r: DialogForgettingRecipe, recipePath:
   writeMainJobReport(out, report);
   return { dir: out, report };
 }
+
+/** The recipe stopped cleanly (Ctrl-C or a step limit) with its progress saved. */
+export class RecipeInterrupted extends EwcError {}
 
 class InterruptedRun extends Error {
   constructor(readonly id: string, readonly step: number) {

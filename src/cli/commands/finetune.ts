@@ -65,6 +65,8 @@ const cmd: CommandModule = {
       tokensPerSecond: r.train.tokensPerSecond,
       penaltyStats: r.penaltyStats,
     });
+    // Ctrl-C: the checkpoint is saved; exit like pretrain (130) so that scripts see the interruption.
+    if (r.train.status === 'interrupted') process.exit(130);
   },
 };
 export default cmd;

@@ -33,8 +33,18 @@ const cmd: CommandModule = {
     if (argv.engine) cli.engine = argv.engine;
     if (argv.backend) cli.backend = argv.backend;
     const r = resolveWithRecipe<DialogForgettingRecipe>(dialogForgettingSchema, { recipe: path, cli, sets: (argv.set as string[] | undefined) ?? [] });
-    const { runDialogForgetting } = await import('../../mainjob/pipeline.ts');
-    const { dir, report } = await runDialogForgetting(r, path);
+    const { runDialogForgetting, RecipeInterrupted } = await import('../../mainjob/pipeline.ts');
+    let out;
+    try {
+      out = await runDialogForgetting(r, path);
+    } catch (e) {
+      if (e instanceof RecipeInterrupted) {
+        log(e.message);
+        process.exit(130);
+      }
+      throw e;
+    }
+    const { dir, report } = out;
     const rel = relative(process.cwd(), dir) || '.';
     log(`\nreport: ${join(rel, 'report.md')} (also report.json, chart.svg, chart.png)`);
     printResult({
