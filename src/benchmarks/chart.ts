@@ -1,7 +1,7 @@
 /**
  * The chart of a continual report, like the paper's figures: final mean accuracy over λ with the 95%
  * interval as a band, one panel per importance method (per net and protocol), one series per penalty;
- * λ = 0 ("no EWC") as a dashed reference line; the paper's points as markers. The λ axis is logarithmic
+ * λ = 0 ("no EWC") as a dashed reference line; the paper's points as markers; every point with an error bar. The λ axis is logarithmic
  * when the positive λs span more than a factor of 20. Drawn by src/report/chart.ts (SVG + PNG).
  */
 import { join } from 'node:path';
@@ -36,6 +36,10 @@ export function continualChartPanels(rep: ContinualReport): PanelSpec[] {
         upper: rs.map((r) => r.hi ?? r.mean),
         style: rs.length === 1 ? 'points' : 'line+points',
       });
+      // Error bars (vertical segments, same series name → same colour) so that isolated λs show their interval.
+      for (const r of rs) {
+        if (r.lo !== null && r.hi !== null) series.push({ name: PENALTY_NAME[pen] ?? pen, x: [r.lambda, r.lambda], y: [r.lo, r.hi], style: 'line' });
+      }
     }
     const paper = rows.flatMap((r) => r.paper.filter((p) => p.source === 'paper' && p.lambda > 0));
     if (paper.length) {
@@ -46,6 +50,9 @@ export function continualChartPanels(rep: ContinualReport): PanelSpec[] {
         style: 'points',
         labels: paper.map((p) => (p.penalty === 'stabilized' ? 'stab.' : '')),
       });
+      for (const p of paper) {
+        if (p.ci !== null) series.push({ name: 'paper', x: [p.lambda, p.lambda], y: [p.mean - p.ci, p.mean + p.ci], style: 'line' });
+      }
     }
     const zero = rows.filter((r) => r.lambda === 0);
     out.push({
