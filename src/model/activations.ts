@@ -1,10 +1,12 @@
 /**
  * The MLP activations a GPT-2 config.json may name (`activation_function`), with Hugging Face's
- * definitions (transformers/activations.py, ACT2FN). Each is composed of differentiable tf ops, so its
- * gradient is exact; each has a closed-form test in test/model/activations.test.ts.
+ * definitions (transformers/activations.py, ACT2FN). Each is composed of differentiable tf ops (the tanh
+ * GELUs have a hand-written gradient); each has a closed-form test of value and derivative in
+ * test/model/activations.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { EwcError } from '../util/errors.ts';
+import { customGrad, type Save } from './ops.ts';
 
 export type Activation = (x: tf.Tensor) => tf.Tensor;
 
@@ -12,21 +14,39 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI); // 0.7978845608028654
 const INV_SQRT_2 = Math.SQRT1_2;
 
 /**
+ * x·σ(x·(a + b·x²)) with a custom gradient that saves only x (autograd of the composed form would keep
+ * five [N, 4C] intermediates per layer until backprop):
+ *   z = x·(a + b·x²),  s = σ(z),  d/dx = s + x·s·(1 − s)·(a + 3b·x²).
+ */
+function sigmoidGelu(a: number, b: number): Activation {
+  const f = customGrad((x: tf.Tensor, save: Save) => {
+    save([x]);
+    const value = tf.tidy(() => tf.mul(x, tf.sigmoid(tf.mul(x, tf.add(tf.mul(tf.square(x), b), a)))));
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs] = saved;
+        const x2 = tf.square(xs);
+        const s = tf.sigmoid(tf.mul(xs, tf.add(tf.mul(x2, b), a)));
+        const dz = tf.add(tf.mul(x2, 3 * b), a); // dz/dx
+        const d = tf.add(s, tf.mul(tf.mul(xs, tf.mul(s, tf.sub(1, s))), dz));
+        return tf.mul(dy, d);
+      },
+    };
+  });
+  return (x) => f(x);
+}
+
+/**
  * 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) — GPT-2's gelu_new (= gelu_pytorch_tanh, gelu_accurate),
  * evaluated as x·σ(2u) (0.5·(1 + tanh u) = σ(2u) exactly): 3× faster on wasm than the tanh chain, same
  * function to float32 rounding (closed-form test in test/model/activations.test.ts).
  * 2u = x·(2√(2/π) + 2√(2/π)·0.044715·x²).
  */
-const TWO_C0 = 2 * SQRT_2_OVER_PI; // 1.5957691216057308
-const TWO_C1 = 2 * SQRT_2_OVER_PI * 0.044715; // 0.07135481627159834
-function geluTanh(x: tf.Tensor): tf.Tensor {
-  return tf.mul(x, tf.sigmoid(tf.mul(x, tf.add(tf.mul(tf.square(x), TWO_C1), TWO_C0))));
-}
+const geluTanh = sigmoidGelu(2 * SQRT_2_OVER_PI, 2 * SQRT_2_OVER_PI * 0.044715);
 
 /** HF gelu_fast: 0.5·x·(1 + tanh(x·0.7978845608·(1 + 0.044715·x²))), as x·σ(2·…) like geluTanh. */
-function geluFast(x: tf.Tensor): tf.Tensor {
-  return tf.mul(x, tf.sigmoid(tf.mul(tf.mul(x, 2 * 0.7978845608), tf.add(tf.mul(tf.square(x), 0.044715), 1))));
-}
+const geluFast = sigmoidGelu(2 * 0.7978845608, 2 * 0.7978845608 * 0.044715);
 
 /** Exact GELU: 0.5·x·(1 + erf(x/√2)) (torch.nn.functional.gelu; tf.erf has a registered gradient). */
 function geluErf(x: tf.Tensor): tf.Tensor {

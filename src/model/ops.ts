@@ -6,14 +6,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-type Save = (tensors: tf.Tensor[]) => void;
+export type Save = (tensors: tf.Tensor[]) => void;
 // tf.customGrad's typing does not model the trailing `save` argument; this is its runtime contract.
 type GradResult<T extends tf.Tensor> = { value: T; gradFunc: (dy: T, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[] };
 /**
  * tf.customGrad whose gradFunc runs inside tf.tidy: tfjs calls a custom gradFunc outside its per-input tidy,
  * so without this every backward temporary would live until the whole backward pass ends.
  */
-function customGrad<T extends tf.Tensor>(f: (...args: any[]) => GradResult<T>): (...inputs: tf.Tensor[]) => T {
+export function customGrad<T extends tf.Tensor>(f: (...args: any[]) => GradResult<T>): (...inputs: tf.Tensor[]) => T {
   const wrapped = (...args: any[]) => {
     const r = f(...args);
     return { value: r.value, gradFunc: (dy: T, saved: tf.Tensor[]) => tf.tidy(() => r.gradFunc(dy, saved)) };
