@@ -92,3 +92,25 @@ describe('export / import-onnx round trip', () => {
     for (const [n, t] of a) expect(b.get(n)!.data, n).toEqual(t.data);
   });
 });
+
+describe('OrtKvDecoder', () => {
+  it('prefill + cached steps give the same logits as full passes of the ort engine', async () => {
+    const { OrtKvDecoder } = await import('../../src/onnx/kv-decoder.ts');
+    const { OrtEngine } = await import('../../src/onnx/engine.ts');
+    const { config, params } = loadCheckpoint(dir);
+    const dec = await OrtKvDecoder.create(config, params);
+    const eng = new OrtEngine(config, params);
+    const row = ids[0];
+    let got = await dec.prefill(row.slice(0, 5));
+    for (let t = 5; t <= 8; t++) {
+      const want = await eng.logits(Int32Array.from(row.slice(0, t)), 1, t, true);
+      let d = 0;
+      want.forEach((v, i) => (d = Math.max(d, Math.abs(v - got[i]))));
+      expect(d).toBeLessThanOrEqual(1e-4);
+      got = await dec.step(row[t]);
+    }
+    expect(dec.cached).toBe(9);
+    dec.dispose();
+    eng.dispose();
+  });
+});
