@@ -29,7 +29,12 @@ const linearCG = customGrad((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, sav
     value,
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-      const dx = tf.matMul(dy, tf.transpose(ws)); // [N, out]·[out, in] → [N, in]
+      // Few rows (N ≤ in/2): keep W on the left so no weight-sized transpose or XNNPACK packing happens
+      // per step (measured 2× faster at N 128 for 768×3072 weights; slower at N 1024, hence the switch).
+      const dx =
+        xs.shape[0] <= ws.shape[0] / 2
+          ? tf.transpose(tf.matMul(ws, tf.transpose(dy))) // ([in, out]·[out, N])ᵀ → [N, in]
+          : tf.matMul(dy, tf.transpose(ws)); // [N, out]·[out, in] → [N, in]
       const dw = tf.matMul(tf.transpose(xs), dy); // [in, N]·[N, out] → [in, out]
       const db = tf.sum(dy, 0); // [out]
       return [dx, dw, db];

@@ -45,8 +45,11 @@ beforeAll(async () => {
 });
 
 describe('custom-gradient ops = autograd of the plain formula (wasm)', () => {
-  it('linear', () => {
-    const ins = [rand([6, 5], 1), rand([5, 7], 2), rand([7], 3)];
+  it.each([
+    ['N > in/2', 6, 5, 7],
+    ['N ≤ in/2 (W kept on the left in backward)', 2, 8, 5],
+  ])('linear (%s)', (_, n, i, o) => {
+    const ins = [rand([n, i], 1), rand([i, o], 2), rand([o], 3)];
     sameAsAutograd((x, w, b) => linear(x as tf.Tensor2D, w, b), (x, w, b) => tf.add(tf.matMul(x, w), b), ins, [0, 1, 2]);
     tf.dispose(ins);
   });
