@@ -81,9 +81,21 @@ export function optimizerUpdate(
     const decay = new Set(o.decay);
     const outP = new Map<string, Value>();
     const outS = new Map<string, Map<string, Value>>(slotNames(o).map((s) => [s, new Map()]));
+    // Adam without L2 decay folds the clipping factor into its scalars: (1−β1)·coef and (1−β2)·coef²
+    // (one pass over every gradient fewer).
+    const isAdam = o.name !== 'sgd';
+    let k1: Value | null = null;
+    let k2: Value | null = null;
+    if (isAdam) {
+      const b1 = hyper('beta1');
+      const b2 = hyper('beta2');
+      k1 = coef ? mul(sub(1, b1), coef) : sub(1, b1);
+      k2 = coef ? mul(sub(1, b2), mul(coef, coef)) : sub(1, b2);
+    }
     for (const n of names) {
       let gr = grads.get(n)!;
-      if (coef) gr = mul(gr, coef);
+      const fold = isAdam && !(decay.has(n) && o.name === 'adam');
+      if (coef && !fold) gr = mul(gr, coef);
       let th = params(n);
       if (decay.has(n)) {
         if (o.name === 'adamw') th = mul(th, hyper('decay_factor'));
@@ -100,8 +112,11 @@ export function optimizerUpdate(
       }
       const b1 = hyper('beta1');
       const b2 = hyper('beta2');
-      const m = add(mul(slotIn('exp_avg', n), b1), mul(gr, sub(1, b1)));
-      const v = add(mul(slotIn('exp_avg_sq', n), b2), mul(mul(gr, gr), sub(1, b2)));
+      // When the clip factor is folded, k1, k2 carry it; otherwise gr is already clipped.
+      const c1 = fold ? k1! : sub(1, b1);
+      const c2 = fold ? k2! : sub(1, b2);
+      const m = add(mul(slotIn('exp_avg', n), b1), mul(gr, c1));
+      const v = add(mul(slotIn('exp_avg_sq', n), b2), mul(mul(gr, gr), c2));
       const denom = add(div(sqrt(v), hyper('sqrt_bc2')), hyper('eps'));
       outP.set(n, sub(th, mul(div(m, denom), hyper('step_size'))));
       outS.get('exp_avg')!.set(n, m);

@@ -108,7 +108,7 @@ describe('ort engine vs tfjs engine', () => {
     w.fill(0, 15);
     const micro = [batchOf([ids[0]], w), batchOf([ids[1]])];
     const trainable = [...params.keys()].filter((n) => !n.startsWith('h.0.'));
-    const setup: EngineSetup = { optimizer: { ...defaultOptimizer, name: 'adamw', weightDecay: 0.1 }, clipNorm: null, trainable };
+    const setup: EngineSetup = { optimizer: { ...defaultOptimizer, name: 'adamw', weightDecay: 0.1 }, clipNorm: 1.0, trainable };
     const { ort, tfjs } = await runBoth(setup, [micro, micro], [1e-3, 1e-3]);
     for (let k = 0; k < 2; k++) {
       expect(Math.abs(ort.steps[k].loss - tfjs.steps[k].loss)).toBeLessThan(1e-5 * tfjs.steps[k].loss);
@@ -119,6 +119,13 @@ describe('ort engine vs tfjs engine', () => {
     const pn = worstRel(ort.params, tfjs.params, true);
     expect(pn.worst, pn.name).toBeLessThanOrEqual(1e-5);
     expect(ort.params.get('h.0.mlp.c_fc.weight')!.data).toEqual(params.get('h.0.mlp.c_fc.weight')!.data);
+  });
+
+  it('Adam with L2 weight decay and clipping', async () => {
+    const setup: EngineSetup = { optimizer: { ...defaultOptimizer, name: 'adam', weightDecay: 0.05 }, clipNorm: 0.5 };
+    const { ort, tfjs } = await runBoth(setup, [[full], [full]], [1e-3, 1e-3]);
+    const p = worstRel(ort.params, tfjs.params);
+    expect(p.worst, p.name).toBeLessThanOrEqual(1e-5);
   });
 
   it('SGD with momentum', async () => {
