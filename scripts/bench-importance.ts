@@ -113,6 +113,11 @@ for (const r of rows) {
 }
 writeJsonAtomic(out, {
   benchmark: 'importance throughput, attention preset, loop vs vectorised',
+  notes:
+    'one sample = one sequence of ctx tokens; both forms give the same importances (max_rel_diff). Embedding/LM-head ' +
+    'gradients are skipped (not selected). On wasm the vectorised form batches sequences through one pass: with a ' +
+    '50257-token vocabulary the [B·T, V] logits dominate and batching does not pay (vectorised_over_loop < 1); it can pay ' +
+    'on backends with fast batched matmuls or small vocabularies. The CLI default is therefore the loop.',
   command: `npx tsx scripts/bench-importance.ts ${process.argv.slice(2).join(' ')}`.trim(),
   model: m.source,
   config: { n_layer: m.config.n_layer, n_embd: m.config.n_embd, n_head: m.config.n_head, n_positions: m.config.n_positions, vocab_size: m.config.vocab_size },

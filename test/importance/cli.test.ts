@@ -19,7 +19,7 @@ import type { CommandModule } from 'yargs';
 
 /** Runs the command's handler in this process (the same code path as the CLI, without a process start). */
 async function inProcess(args: Record<string, unknown>): Promise<any> {
-  const defaults = { method: 'fisher', params: ['attention'], split: 'train', seed: 0, mode: 'vectorised', 'batch-size': 8, backend: 'cpu' };
+  const defaults = { method: 'fisher', params: ['attention'], split: 'train', seed: 0, mode: 'loop', 'batch-size': 8, backend: 'cpu' };
   let out = '';
   const orig = process.stdout.write.bind(process.stdout);
   (process.stdout as any).write = (c: string) => ((out += c), true);
@@ -81,7 +81,7 @@ describe('ewc-lm importance', () => {
 
     // second task on the attention preset, accumulated into the first file
     const f2 = join(tmp, 'fisher2.safetensors');
-    const out2 = await inProcess({ model: fixture(), tokens: ids, out: f2, 'accumulate-into': f1 });
+    const out2 = await inProcess({ model: fixture(), tokens: ids, out: f2, 'accumulate-into': f1, mode: 'vectorised' });
     expect(out2).toMatchObject({ tasks: 2, params: 'attention', parameters: 12 });
     const acc = readImportanceFile(f2);
     const n = 'h.1.attn.c_proj.weight';
