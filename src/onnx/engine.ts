@@ -57,6 +57,7 @@ export class OrtEngine implements Engine {
   private slots = new Map<string, PingPong>();
   private gacc: PingPong | null = null;
   private stepCount = 0;
+  private penaltySpec: PenaltySpec | null = null;
   private penalty: { names: string[]; c: Map<string, Float32Array>; anchor: Map<string, Float32Array> } | null = null;
   private readonly cache = new Map<string, Promise<Compiled>>();
   private readonly maskBufs = new Map<string, Float32Array>();
@@ -142,10 +143,12 @@ export class OrtEngine implements Engine {
     this.slots = new Map(slotNames(this.opt).map((s) => [s, new PingPong(tspecs)]));
     this.gacc = null;
     this.stepCount = 0;
-    this.setPenalty(setup.penalty ?? null);
+    // As the tfjs engine: an absent penalty keeps the current one (re-filtered for the new trainable set).
+    this.setPenalty(setup.penalty !== undefined ? setup.penalty : this.penaltySpec);
   }
 
   setPenalty(spec: PenaltySpec | null): void {
+    this.penaltySpec = spec;
     if (!spec) {
       this.penalty = null;
       return;
