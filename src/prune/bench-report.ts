@@ -85,7 +85,16 @@ export function reportMarkdown(rep: BenchReport): string {
         `The paper's ordering at 80–90%, magnitude ≈ signal ≫ Fisher > MAS ≈ SI, read as: ≈ |Δ| ≤ ${APPROX_TOL}, ≫ Δ ≥ ${MUCH_GAP}, > Δ > 0 (Δ = difference of mean accuracies):`,
         '',
         markdownTable(
-          ordering.map((c) => ({ fraction: `${Math.round(c.fraction * 100)}%`, relation: c.relation, a: c.meanA, b: c.meanB, 'Δ': c.diff, holds: c.holds ? 'yes' : 'no' })),
+          ordering.map((c) => ({
+            fraction: `${Math.round(c.fraction * 100)}%`,
+            relation: c.relation,
+            a: c.meanA,
+            b: c.meanB,
+            'Δ': c.diff,
+            holds: c.holds ? 'yes' : 'no',
+            'paper Δ': c.paperDiff,
+            'holds in the paper': c.paperHolds === null ? '—' : c.paperHolds ? 'yes' : 'no',
+          })),
           { number: { fixed: 3 } },
         ),
       );

@@ -279,6 +279,7 @@ export function runMnistBench(
   cacheDir: string | null,
   onLog = log,
   only: number[] | null = null,
+  reportOnly = false,
 ): { runs: CurveRun[]; models: ModelSummary[] } {
   const data = loadMnist();
   const task: Task = { name: 'mnist', data, pixelMap: null };
@@ -301,6 +302,7 @@ export function runMnistBench(
           continue;
         }
       }
+      if (reportOnly) break;
       if (!prep) {
         onLog(`model ${m + 1}/${cfg.models}: preparing…`);
         prep = prepareMnistModel(m, cfg, task, cacheDir ? join(cacheDir, `model-${m}.safetensors`) : null, onLog);
@@ -315,6 +317,12 @@ export function runMnistBench(
       const el = (performance.now() - t0) / 1000;
       const left = order.length - order.indexOf(m) - 1;
       onLog(`model ${m + 1}/${cfg.models} done; ETA ${((el / fresh) * left).toFixed(0)} s`);
+    }
+    if (reportOnly && !cfg.scopes.every((sc) => runs.some((r) => r.model === m && r.scope === sc))) {
+      // report-only: keep only models finished for every scope
+      for (let i = runs.length - 1; i >= 0; i--) if (runs[i].model === m) runs.splice(i, 1);
+      onLog(`model ${m + 1}/${cfg.models}: not finished, left out of the report`);
+      continue;
     }
     models.push(summary!);
   }

@@ -5,6 +5,7 @@
  * "a ≫ b" — mean_a − mean_b ≥ 0.10; "a > b" — mean_a > mean_b. For ≈ and > the 95% intervals are reported too.
  */
 import { fractionIndex, type Curve } from './curves.ts';
+import { paperValue } from './paper.ts';
 
 export const APPROX_TOL = 0.05;
 export const MUCH_GAP = 0.1;
@@ -18,6 +19,9 @@ export interface OrderingCheck {
   meanB: number;
   diff: number;
   holds: boolean;
+  /** the same relation on the paper's Figure 5 values (null when the paper has none at this fraction) */
+  paperDiff: number | null;
+  paperHolds: boolean | null;
 }
 
 const RELATIONS: [string, '≈' | '≫' | '>', string][] = [
@@ -42,8 +46,11 @@ export function orderingCheck(curves: Curve[], fractions = [0.8, 0.9]): { checks
       const meanA = ca.mean[ia];
       const meanB = cb.mean[ib];
       const diff = meanA - meanB;
-      const holds = rel === '≈' ? Math.abs(diff) <= APPROX_TOL : rel === '≫' ? diff >= MUCH_GAP : diff > 0;
-      checks.push({ fraction: f, relation: `${a} ${rel} ${b}`, a, b, meanA, meanB, diff, holds });
+      const test = (d: number) => (rel === '≈' ? Math.abs(d) <= APPROX_TOL : rel === '≫' ? d >= MUCH_GAP : d > 0);
+      const pa = paperValue(a, f);
+      const pb = paperValue(b, f);
+      const paperDiff = pa !== null && pb !== null ? pa - pb : null;
+      checks.push({ fraction: f, relation: `${a} ${rel} ${b}`, a, b, meanA, meanB, diff, holds: test(diff), paperDiff, paperHolds: paperDiff === null ? null : test(paperDiff) });
     }
   }
   const notes: string[] = [];

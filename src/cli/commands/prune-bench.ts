@@ -37,6 +37,7 @@ interface MnistArgs {
   hidden?: number[];
   cache?: string;
   'only-models'?: string;
+  'report-only': boolean;
   backend: string;
 }
 
@@ -65,6 +66,7 @@ const mnist: CommandModule<object, MnistArgs> = {
       .option('fine-from', { type: 'number', describe: 'add a finer grid from this fraction to 1 (e.g. 0.8)' })
       .option('fine-step', { type: 'number', default: 0.01, describe: 'step of the finer grid' })
       .option('only-models', { type: 'string', describe: 'run only these model indices (comma list, 0-based, in this order) and write their result files, no report: a shard of a run split over processes' })
+      .option('report-only', { type: 'boolean', default: false, describe: 'train nothing: report the models already finished in OUT (the report states how many)' })
       .option('epochs', { type: 'number', default: DEFAULT_MNIST_BENCH.epochs, describe: 'training epochs (paper: 6)' })
       .option('seed', { type: 'number', default: DEFAULT_MNIST_BENCH.seed, describe: 'base seed (model i uses mixSeed(seed, i))' })
       .option('train-limit', { type: 'number', describe: 'use only the first N training images (smoke runs)' })
@@ -96,7 +98,8 @@ const mnist: CommandModule<object, MnistArgs> = {
     log(`prune-bench mnist: ${cfg.models} model(s), scores ${cfg.scores.join(',')}, scope ${cfg.scopes.join(',')}, step ${cfg.step}, backend ${backend}`);
     const cache = a.cache === 'off' ? null : a.cache ? resolve(a.cache) : join(out, 'cache');
     const only = a['only-models'] !== undefined ? parseOnly(a['only-models'], cfg.models) : null;
-    const { runs, models } = runMnistBench(cfg, out, cache, log, only);
+    const { runs, models } = runMnistBench(cfg, out, cache, log, only, a['report-only']);
+    if (models.length === 0) throw new EwcError(`prune-bench mnist: no finished model in ${out}; run without --report-only first.`);
     if (only) {
       printResult({ out, models: only, finished: models.length, seconds: (Date.now() - t0) / 1000 });
       return;
@@ -108,7 +111,7 @@ const mnist: CommandModule<object, MnistArgs> = {
         (cfg.trainLimit ? `, first ${cfg.trainLimit} training images` : '') + '.',
       `Importances on the MNIST test set${cfg.testLimit ? ` (first ${cfg.testLimit})` : ''} (fisher: dataset labels; mas; signal; magnitude |θ|; si accumulated during training, ξ = 0.1). Accuracy on the same test set.`,
       `Parameters ranked ascending by |score| (global: all weights and biases in one ranking; per-layer: each weight matrix separately, biases left alone); round(p·N) zeroed cumulatively, no retraining.`,
-      `${cfg.models} model(s) per curve; mean ± 95% t-interval half-width with population std (ddof 0), t(0.975, n−1).`,
+      `${models.length} model(s) per curve${models.length < cfg.models ? ` (of ${cfg.models} planned; finished: ${models.map((m) => m.model).join(', ')})` : ''}; mean ± 95% t-interval half-width with population std (ddof 0), t(0.975, n−1).`,
       `Fraction grid: step ${cfg.step} (the paper: 0.001)${cfg.fineFrom !== null ? `, step ${cfg.fineStep} from ${cfg.fineFrom} to 1` : ''}, plus 50/70/80/90/95/99%.`,
       `Backend ${backend}; mean base test accuracy ${(models.reduce((s, m) => s + m.testAccuracy, 0) / models.length).toFixed(4)}.`,
     ];
