@@ -160,7 +160,8 @@ export async function runDialogForgetting(r: DialogForgettingRecipe, recipePath:
       try {
         omega = computeImportance(r.importance.method, gpt2Target(model), { kind: 'sequences', sequences }, {
           names,
-          mode: 'vectorised',
+          // the per-sample loop measured faster than the vectorised form on wasm (results/bench-importance.json)
+          mode: 'loop',
           batchSize: r.importance.batchSize,
           onProgress: (d, t) => {
             if (d === t || d % Math.max(1, Math.floor(t / 10)) === 0) log(`[importance] ${d}/${t} sequences`);
