@@ -56,6 +56,7 @@ export class OrtEngine implements Engine {
   private opt: OptimizerGraphSpec | null = null;
   private slots = new Map<string, PingPong>();
   private gacc: PingPong | null = null;
+  private si: PingPong | null = null;
   private stepCount = 0;
   private penaltySpec: PenaltySpec | null = null;
   private penalty: { names: string[]; c: Map<string, Float32Array>; anchor: Map<string, Float32Array> } | null = null;
@@ -142,6 +143,7 @@ export class OrtEngine implements Engine {
     const tspecs = this.specs.filter((s) => this.trainable.includes(s.name));
     this.slots = new Map(slotNames(this.opt).map((s) => [s, new PingPong(tspecs)]));
     this.gacc = null;
+    this.si = null;
     this.stepCount = 0;
     // As the tfjs engine: an absent penalty keeps the current one (re-filtered for the new trainable set).
     this.setPenalty(setup.penalty !== undefined ? setup.penalty : this.penaltySpec);
@@ -240,6 +242,9 @@ export class OrtEngine implements Engine {
         const [, s, ...rest] = name.split(':');
         const n = rest.join(':');
         out[name] = f32(this.slots.get(s)!.cur.view(n), this.shapeOf(n));
+      } else if (name.startsWith('si:')) {
+        const n = name.slice(3);
+        out[name] = f32(this.si!.cur.view(n), this.shapeOf(n));
       } else if (name.startsWith('gacc:')) {
         const n = name.slice(5);
         out[name] = f32(this.gacc!.cur.view(n), this.shapeOf(n));
@@ -275,6 +280,9 @@ export class OrtEngine implements Engine {
         const [, , s, ...rest] = name.split(':');
         const n = rest.join(':');
         out[name] = f32(this.slots.get(s)!.next.view(n), this.shapeOf(n));
+      } else if (name.startsWith('new:si:')) {
+        const n = name.slice(7);
+        out[name] = f32(this.si!.next.view(n), this.shapeOf(n));
       } else if (gaccTarget && name.startsWith('grad_out:')) {
         const n = name.slice(9);
         out[name] = f32(this.gacc!.next.view(n), this.shapeOf(n));
@@ -338,7 +346,7 @@ export class OrtEngine implements Engine {
       }
     }
     for (const m of micro) tokens += m.weights ? m.weights.reduce((a, b) => a + b, 0) : m.batch * (m.seqLen - 1);
-    const step = await this.trainGraph({ ...base, kind: 'step', accumulate: A > 1, optimizer: opt, clip: setup.clipNorm !== null });
+    const step = await this.trainGraph({ ...base, kind: 'step', accumulate: A > 1, optimizer: opt, clip: setup.clipNorm !== null, si: !!this.si });
     const hyper = { ...this.hyper(opts.lr, this.stepCount + 1), accum_scale: 1 / A };
     const r = await step.session.run(this.feeds(step, { ...this.batchFeeds(micro[A - 1]), ...dropFeeds(A - 1) }, hyper), this.fetches(step));
     lossSum += r.loss.data[0] as number;
@@ -346,7 +354,7 @@ export class OrtEngine implements Engine {
     const penalty = r.penalty.data[0] as number;
     const gradNorm = r.grad_norm.data[0] as number;
     // Like the tfjs engine, a non-finite loss or gradient applies no update: the written banks are dropped.
-    if (Number.isFinite(loss) && Number.isFinite(penalty) && Number.isFinite(gradNorm)) this.commit();
+    if (Number.isFinite(loss) && Number.isFinite(penalty) && Number.isFinite(gradNorm)) this.commit(true);
     return { loss, penalty, gradNorm, tokens };
   }
 
@@ -384,10 +392,30 @@ export class OrtEngine implements Engine {
   }
 
   /** Makes the banks written by a step current. */
-  private commit(): void {
+  private commit(withSi = false): void {
     this.stepCount += 1;
     this.bank.swap();
     for (const pp of this.slots.values()) pp.swap();
+    if (withSi) this.si?.swap();
+  }
+
+  /**
+   * Synaptic Intelligence inside the fused step (an ort-only extension): while on, every trainStep adds
+   * −g·Δθ (g = total gradient before clipping, Δθ = the step's change) to a per-parameter path integral.
+   * Steps through applyGradients do not (there the trainer's SI hook sees the gradients on the host).
+   */
+  setSiTracking(on: boolean): void {
+    this.requireSetup();
+    this.si = on ? new PingPong(this.specs.filter((s) => this.trainable.includes(s.name))) : null;
+  }
+
+  /** The path integral accumulated since tracking started or the last take; resets it to zero. */
+  takeSiPathIntegral(): NamedTensors {
+    if (!this.si) throw new EwcError('SI path integral: call setSiTracking(true) before training.');
+    const out: NamedTensors = new Map();
+    for (const n of this.trainable) out.set(n, { shape: [...this.shapeOf(n)], data: new Float32Array(this.si.cur.view(n)) });
+    this.si.cur.data.fill(0);
+    return out;
   }
 
   // ---------------------------------------------------------------- evaluation

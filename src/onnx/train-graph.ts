@@ -38,6 +38,11 @@ export interface TrainGraphSpec {
   clip?: boolean;
   /** Dropout on: inputs drop:<site> hold the scaled keep-masks (see dropoutSites in gpt2-graph.ts). */
   dropout?: boolean;
+  /**
+   * 'step' only: Synaptic Intelligence path integral in-graph (method.md §2): new:si:N = si:N − g·Δθ, with
+   * g the total (task + penalty) gradient before clipping and Δθ the step's change of θ.
+   */
+  si?: boolean;
 }
 
 export interface BuiltGraph {
@@ -142,6 +147,14 @@ export function buildTrainGraph(spec: TrainGraphSpec): BuiltGraph {
     for (const s of slotNames(o)) for (const n of trainable) slotVals.set(`${s}:${n}`, slotIn(s, n));
     for (const h of hyperNames(o, !!spec.clip)) hyper(h);
     const up = optimizerUpdate(g, o, trainable, p, total, (s, n) => slotVals.get(`${s}:${n}`)!, hyper, !!spec.clip);
+    if (spec.si && spec.kind === 'step') {
+      g.untaped(() => {
+        for (const n of trainable) {
+          const si = g.input(`si:${n}`, 'float32', p(n).shape);
+          outputs.push(g.output(sub(si, mul(total.get(n)!, sub(up.params.get(n)!, p(n)))), `new:si:${n}`));
+        }
+      });
+    }
     outputs.push(g.output(up.gradNorm, 'grad_norm'));
     for (const n of trainable) outputs.push(g.output(up.params.get(n)!, `new:param:${n}`));
     for (const [s, m] of up.slots) for (const n of trainable) outputs.push(g.output(m.get(n)!, `new:slot:${s}:${n}`));

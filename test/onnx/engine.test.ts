@@ -193,3 +193,36 @@ describe('ort engine vs tfjs engine', () => {
     o.dispose();
   });
 });
+
+describe('SI path integral in the fused step', () => {
+  it('equals −Σ g·Δθ computed on the host from the split path (lossAndGrads + applyGradients)', async () => {
+    const pen = penalty(['h.2.attn.c_proj.weight'], 11);
+    const setup: EngineSetup = { optimizer: { ...defaultOptimizer, name: 'adam' }, clipNorm: 1.0, penalty: pen };
+    const fused = new OrtEngine(config, params);
+    fused.configure(setup);
+    fused.setSiTracking(true);
+    const split = new OrtEngine(config, params);
+    split.configure(setup);
+    const host = new Map<string, Float64Array>([...params].map(([n, t]) => [n, new Float64Array(t.data.length)]));
+    for (let k = 0; k < 2; k++) {
+      await fused.trainStep([full], { lr: 1e-3, training: false });
+      const before = split.getParams();
+      const g = await split.lossAndGrads(full, { includePenalty: true });
+      await split.applyGradients(g.grads, { lr: 1e-3 });
+      const after = split.getParams();
+      for (const [n, acc] of host) {
+        const gd = g.grads.get(n)!.data;
+        const a = after.get(n)!.data;
+        const b = before.get(n)!.data;
+        for (let i = 0; i < acc.length; i++) acc[i] -= gd[i] * (a[i] - b[i]);
+      }
+    }
+    const si = fused.takeSiPathIntegral();
+    const want: NamedTensors = new Map([...host].map(([n, a]) => [n, { shape: params.get(n)!.shape, data: Float32Array.from(a) }]));
+    const e = worstRel(si, want);
+    expect(e.worst, e.name).toBeLessThan(1e-3);
+    expect(fused.takeSiPathIntegral().get('wte.weight')!.data.every((v) => v === 0)).toBe(true);
+    fused.dispose();
+    split.dispose();
+  });
+});
