@@ -27,6 +27,7 @@ export interface LmBenchArgs {
   tokenizer?: string;
   out: string;
   backend: string;
+  engine: string;
 }
 
 export function lmBenchBuilder(y: Argv): Argv<LmBenchArgs> {
@@ -45,6 +46,7 @@ export function lmBenchBuilder(y: Argv): Argv<LmBenchArgs> {
     .option('bootstrap', { type: 'number', default: DEFAULT_LM_BENCH.bootstrap, describe: 'bootstrap resamples of the perplexity interval (0 = none)' })
     .option('tokenizer', { type: 'string', describe: 'tokenizer folder (default: the model folder)' })
     .option('out', { type: 'string', demandOption: true, describe: 'output folder' })
+    .option('engine', { type: 'string', choices: ['tfjs', 'ort'], default: DEFAULT_LM_BENCH.engine, describe: 'engine of the perplexity evaluations (ort: compiled ONNX Runtime, faster on CPU; scores always use tfjs)' })
     .option('backend', backendOption) as unknown as Argv<LmBenchArgs>;
 }
 
@@ -66,6 +68,7 @@ export async function lmBenchHandler(a: LmBenchArgs): Promise<void> {
     stride: a.stride ?? null,
     bootstrap: a.bootstrap,
     tokenizer: a.tokenizer ?? null,
+    engine: a.engine as 'tfjs' | 'ort',
   };
   if (!(cfg.samples >= 1)) throw new EwcError(`--samples: expected at least 1, found ${cfg.samples}.`);
   const out = resolve(a.out);
@@ -83,7 +86,7 @@ export async function lmBenchHandler(a: LmBenchArgs): Promise<void> {
       `Scores: magnitude |θ|; fisher (dataset next-token labels) and mas on ${data.sequences} sequences of ${Math.min(cfg.block, ck.config.n_positions)} tokens from the train split; ` +
         `signal |W[in,out]|·mean|x_in| for GPT-2 Conv1D weights (x = layer input, mean over positions then sequences), mean|output| for their biases — Conv1D layers only.`,
       `Selection: ${cfg.params ? cfg.params.join(', ') : 'all parameters (signal: Conv1D layers)'}; one checkpoint, so ci = 0; report.json carries the document-bootstrap 95% interval of each perplexity as lo/hi.`,
-      `Fraction grid: step ${cfg.step} plus 50/70/80/90/95/99%; cumulative zeroing, no retraining. Backend ${backend}.`,
+      `Fraction grid: step ${cfg.step} plus 50/70/80/90/95/99%; cumulative zeroing, no retraining. Scores on tfjs (${backend}); perplexity on the ${cfg.engine} engine.`,
     ],
     config: { model: resolve(a.model), backend, ...cfg },
     curves,
