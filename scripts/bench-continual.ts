@@ -8,7 +8,8 @@
  * `--cnn-steps` CNN training steps; a full run is extrapolated as
  *   MLP run = 36,000 steps + 9 importances + 55 task evaluations;  CNN epoch = 600 steps.
  * `--full-mlp` also times one complete MLP run end to end (minutes).
- * The load average is recorded: other processes on the machine slow every figure down.
+ * Wall time and CPU time (user + system of each worker process) are both recorded: on a machine shared with
+ * other jobs (see the load average) wall times grow, while CPU time stays near what an idle core would take.
  *
  *   npx tsx scripts/bench-continual.ts [--workers 1,2] [--mlp-steps 200] [--cnn-steps 3] [--out results/continual-bench/bench.json]
  */
@@ -42,10 +43,21 @@ interface WorkerTimes {
   mlpImportanceS: number;
   mlpEvalS: number;
   cnnStepMs: number;
+  /** The same, in CPU time of the worker process (user + system): what an idle core would take. */
+  cpu: { mlpStepMs: number; mlpImportanceS: number; mlpEvalS: number; cnnStepMs: number };
   fullMlpRunS?: number;
 }
 
-function timeSteps(net: BenchNet, steps: number, penalty: EwcPenalty | null, task: ReturnType<typeof buildStream>[number]): number {
+/** Wall and CPU milliseconds of f(). */
+function timed(f: () => void): { wall: number; cpu: number } {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  f();
+  const c = process.cpuUsage(c0);
+  return { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 };
+}
+
+function timeSteps(net: BenchNet, steps: number, penalty: EwcPenalty | null, task: ReturnType<typeof buildStream>[number]): { wall: number; cpu: number } {
   const adam = new NamedAdam();
   const x = new Float32Array(100 * IMAGE_PIXELS);
   const y = new Int32Array(100);
@@ -64,11 +76,11 @@ function timeSteps(net: BenchNet, steps: number, penalty: EwcPenalty | null, tas
     tf.dispose([xt, yt]);
   };
   one(); // warm-up (kernel setup, optimizer state)
-  const t0 = performance.now();
-  for (let s = 0; s < steps; s++) one();
-  const ms = (performance.now() - t0) / steps;
+  const t = timed(() => {
+    for (let s = 0; s < steps; s++) one();
+  });
   adam.dispose();
-  return ms;
+  return { wall: t.wall / steps, cpu: t.cpu / steps };
 }
 
 async function child(): Promise<void> {
@@ -80,24 +92,29 @@ async function child(): Promise<void> {
   const mlp = new Mlp(mulberry32(1));
   const names = [...mlp.params.keys()];
   // Importance + penalty as in a grid run (the penalty is active from task 2 on).
-  let t0 = performance.now();
   const s = lastTrainingSamples(task, 5000);
-  const omega = computeImportance('fisher', mlp.importanceTarget(), { kind: 'labelled', x: { shape: [s.n, IMAGE_PIXELS], data: s.x }, y: s.y }, { names, mode: 'vectorised', batchSize: 250 });
-  const mlpImportanceS = (performance.now() - t0) / 1000;
+  let omega!: ReturnType<typeof computeImportance>;
+  const imp = timed(() => {
+    omega = computeImportance('fisher', mlp.importanceTarget(), { kind: 'labelled', x: { shape: [s.n, IMAGE_PIXELS], data: s.x }, y: s.y }, { names, mode: 'vectorised', batchSize: 250 });
+  });
   const anchor = new Map([...mlp.params].map(([n, v]) => [n, { shape: v.shape, data: v.dataSync() as Float32Array }]));
   const penalty = new EwcPenalty({ config: { kind: 'ewc', lambda: 41, eta: 0.001 }, omega, anchor, names });
-  const mlpStepMs = timeSteps(mlp, mlpSteps, penalty, task);
-  t0 = performance.now();
-  evaluateTask(mlp, task);
-  const mlpEvalS = (performance.now() - t0) / 1000;
+  const step = timeSteps(mlp, mlpSteps, penalty, task);
+  const ev = timed(() => evaluateTask(mlp, task));
   penalty.dispose();
   mlp.dispose();
   const cnn = new Cnn(mulberry32(1));
-  const cnnStepMs = cnnSteps > 0 ? timeSteps(cnn, cnnSteps, null, task) : NaN;
+  const cstep = cnnSteps > 0 ? timeSteps(cnn, cnnSteps, null, task) : { wall: NaN, cpu: NaN };
   cnn.dispose();
-  const out: WorkerTimes = { mlpStepMs, mlpImportanceS, mlpEvalS, cnnStepMs };
+  const out: WorkerTimes = {
+    mlpStepMs: step.wall,
+    mlpImportanceS: imp.wall / 1000,
+    mlpEvalS: ev.wall / 1000,
+    cnnStepMs: cstep.wall,
+    cpu: { mlpStepMs: step.cpu, mlpImportanceS: imp.cpu / 1000, mlpEvalS: ev.cpu / 1000, cnnStepMs: cstep.cpu },
+  };
   if (process.argv.includes('--full-mlp')) {
-    t0 = performance.now();
+    const t0 = performance.now();
     runContinual({ protocol: paperProtocol('mlp'), importance: 'fisher', penalty: 'ewc', lambda: 41, run: 0 }, { mnist });
     out.fullMlpRunS = (performance.now() - t0) / 1000;
   }
@@ -126,6 +143,9 @@ async function main(): Promise<void> {
     const evalS = mean((t) => t.mlpEvalS);
     const mlpRunS = (36000 * stepMs) / 1000 + 9 * impS + 55 * evalS;
     const cnnStepMs = mean((t) => t.cnnStepMs);
+    const cpuStepMs = mean((t) => t.cpu.mlpStepMs);
+    const cpuRunS = (36000 * cpuStepMs) / 1000 + 9 * mean((t) => t.cpu.mlpImportanceS) + 55 * mean((t) => t.cpu.mlpEvalS);
+    const cpuCnnStepMs = mean((t) => t.cpu.cnnStepMs);
     rows.push({
       workers: w,
       mlpStepMs: +stepMs.toFixed(2),
@@ -136,6 +156,14 @@ async function main(): Promise<void> {
       fullMlpRunS: times[0].fullMlpRunS ?? null,
       cnnStepMs: +cnnStepMs.toFixed(0),
       cnnEpochS: +((600 * cnnStepMs) / 1000).toFixed(0),
+      cpu: {
+        mlpStepMs: +cpuStepMs.toFixed(2),
+        mlpImportanceS: +mean((t) => t.cpu.mlpImportanceS).toFixed(2),
+        mlpEvalS: +mean((t) => t.cpu.mlpEvalS).toFixed(3),
+        mlpRunS: +cpuRunS.toFixed(0),
+        cnnStepMs: +cpuCnnStepMs.toFixed(0),
+        cnnEpochS: +((600 * cpuCnnStepMs) / 1000).toFixed(0),
+      },
       loadAvgBefore: +load0.toFixed(2),
       loadAvgAfter: +loadavg()[0].toFixed(2),
       wallS: +((performance.now() - t0) / 1000).toFixed(1),
@@ -150,10 +178,11 @@ async function main(): Promise<void> {
     measuredAt: new Date().toISOString(),
   };
   writeJsonAtomic(outPath, result);
-  console.log('| workers | MLP step ms | importance s | eval s | s / MLP run | MLP runs/h (all workers) | CNN step ms | s / CNN epoch | load avg |');
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| workers | MLP step ms | importance s | eval s | s / MLP run | MLP runs/h (all workers) | CNN step ms | s / CNN epoch | CPU-s / MLP run | CPU-s / CNN epoch | load avg |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
-    console.log(`| ${r.workers} | ${r.mlpStepMs} | ${r.mlpImportanceS} | ${r.mlpEvalS} | ${r.mlpRunS} | ${r.mlpRunsPerHour} | ${r.cnnStepMs} | ${r.cnnEpochS} | ${r.loadAvgBefore}→${r.loadAvgAfter} |`);
+    const c = r.cpu as Record<string, number>;
+    console.log(`| ${r.workers} | ${r.mlpStepMs} | ${r.mlpImportanceS} | ${r.mlpEvalS} | ${r.mlpRunS} | ${r.mlpRunsPerHour} | ${r.cnnStepMs} | ${r.cnnEpochS} | ${c.mlpRunS} | ${c.cnnEpochS} | ${r.loadAvgBefore}→${r.loadAvgAfter} |`);
   }
   console.log(`wrote ${outPath}`);
 }

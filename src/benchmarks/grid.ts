@@ -31,6 +31,9 @@ export function planRuns(g: GridSpec): RunSpec[] {
   for (const l of g.lambdas) {
     if (!(l >= 0) || !Number.isFinite(l)) throw new EwcError(`continual --lambda: expected numbers ≥ 0, found ${l}.`);
   }
+  if (g.protocol.net === 'cnn' && g.importance === 'signal') {
+    throw new EwcError("continual: 'signal' importance is defined for dense layers only (the MLP); for --net cnn use fisher, mas or si.");
+  }
   if (!Number.isInteger(g.runs) || g.runs < 1) throw new EwcError(`continual --runs: expected an integer ≥ 1, found ${g.runs}.`);
   const out: RunSpec[] = [];
   for (let run = 0; run < g.runs; run++) {

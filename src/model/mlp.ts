@@ -72,7 +72,7 @@ export class Mlp implements BenchNet {
         return l < L ? (tf.leakyRelu(z, LEAKY_SLOPE) as tf.Tensor2D) : (tf.softmax(z) as tf.Tensor2D);
       });
       out.push({ weight: `fc${l}.weight`, bias: `fc${l}.bias`, layout: 'in_out', input, output: a });
-      h = a;
+      if (l < L) h = tf.clone(a); // each trace owns its tensors (the caller disposes every input and output)
     }
     return out;
   }

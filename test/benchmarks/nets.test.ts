@@ -7,6 +7,7 @@ import { Cnn, BN_MOMENTUM } from '../../src/model/cnn.ts';
 import { conv2dValid, crossEntropy } from '../../src/model/bench-layers.ts';
 import { NamedAdam } from '../../src/benchmarks/adam.ts';
 import { trainStep } from '../../src/benchmarks/train.ts';
+import { computeImportance } from '../../src/importance/registry.ts';
 
 const within = (a: ArrayLike<number>, r: ArrayLike<number>, atol: number, rtol: number) => {
   expect(a.length).toBe(r.length);
@@ -79,6 +80,19 @@ describe('benchmark networks', () => {
     for (let i = 0; i < 3; i++) within(ours[i].dataSync(), ref[i].dataSync(), 1e-5, 1e-4);
     expect(conv2dValid(x, w, b).shape).toEqual([2, 5, 4, 4]);
     tf.dispose([x, w, b, dy, ...ours, ...ref]);
+  });
+
+  it('MLP traces feed the signal importance without leaks (each trace owns its tensors)', () => {
+    const mlp = new Mlp(mulberry32(5), [784, 6, 5, 10]);
+    const x = new Float32Array(4 * 784).map((_, i) => (i % 7) / 7);
+    const n0 = tf.memory().numTensors;
+    const om = computeImportance('signal', mlp.importanceTarget(), { kind: 'labelled', x: { shape: [4, 784], data: x }, y: new Int32Array([0, 1, 2, 3]) }, { names: [...mlp.params.keys()] });
+    expect(tf.memory().numTensors).toBe(n0);
+    // bias of the last layer: mean softmax probability per class; they sum to 1.
+    const b3 = om.get('fc3.bias')!.data;
+    expect(b3.reduce((a, v) => a + v, 0)).toBeCloseTo(1, 5);
+    expect(om.get('fc1.weight')!.shape).toEqual([784, 6]);
+    mlp.dispose();
   });
 
   it('Adam matches the closed form of torch.optim.Adam', () => {
