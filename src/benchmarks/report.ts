@@ -15,9 +15,9 @@ import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
 import { EwcError } from '../util/errors.ts';
 import { markdownTable } from '../report/table.ts';
 import { readResults, RESULTS_FILE } from './grid.ts';
-import { meanInterval, type StdKind } from './stats.ts';
+import { backwardTransfer, finalMeanAccuracy, forgetting, meanInterval, seenMeanAccuracies, type StdKind } from './stats.ts';
 import { paperPointsFor, type PaperPoint } from './paper.ts';
-import type { Protocol } from './protocol.ts';
+import { protocolId, type Protocol } from './protocol.ts';
 import type { RunResult } from './run.ts';
 import { writeContinualChart } from './chart.ts';
 
@@ -143,7 +143,7 @@ function protocolLine(id: string, p: Protocol): string {
   );
 }
 
-export function reportMarkdown(rep: ContinualReport, extra: { commands?: string[] } = {}): string {
+export function reportMarkdown(rep: ContinualReport, extra: { commands?: string[]; truncated?: number } = {}): string {
   const L: string[] = [];
   L.push('# Continual-learning benchmark report', '');
   L.push(
@@ -152,6 +152,13 @@ export function reportMarkdown(rep: ContinualReport, extra: { commands?: string[
       'BWT = mean over earlier tasks of (final − just-learned accuracy); forgetting = mean of (best earlier − final).',
     '',
   );
+  if (extra.truncated) {
+    L.push(
+      `${extra.truncated} of these runs are longer runs restricted to their first ${Object.values(rep.protocols)[0]?.tasks} tasks ` +
+        '(the top-left block of the accuracy matrix; identical to what a run of that length computes).',
+      '',
+    );
+  }
   L.push('## Protocols', '');
   for (const [id, p] of Object.entries(rep.protocols)) L.push(protocolLine(id, p));
   if (extra.commands?.length) {
@@ -207,17 +214,61 @@ export interface WrittenReport {
   json: ContinualReport;
 }
 
-export function writeReport(dir: string, opts: { std?: StdKind; commands?: string[] } = {}): WrittenReport {
+/**
+ * A run restricted to its first K tasks: the top-left K×K block of its accuracy matrix, with the metrics
+ * recomputed. A K-task run computes exactly what a longer run with the same protocol otherwise computes up
+ * to its K-th task (same seeds, permutations independent of the task count), so truncated long runs and
+ * K-task runs share one protocol id and are aggregated together.
+ */
+export function truncateRun(r: RunResult, k: number): RunResult | null {
+  if (r.accuracy.length < k) return null;
+  if (r.accuracy.length === k) return r;
+  const acc = r.accuracy.slice(0, k).map((row) => row.slice(0, k));
+  const protocol = { ...r.protocol, tasks: k };
+  const pid = protocolId(protocol);
+  return {
+    ...r,
+    key: `${pid}|${r.key.split('|').slice(1).join('|')}`,
+    protocolId: pid,
+    protocol,
+    accuracy: acc,
+    final: finalMeanAccuracy(acc),
+    seenMean: seenMeanAccuracies(acc),
+    bwt: backwardTransfer(acc),
+    forgetting: forgetting(acc),
+    omegaSum: r.omegaSum.slice(0, k - 1),
+    timings: { ...r.timings, truncatedFrom: r.accuracy.length } as RunResult['timings'],
+  };
+}
+
+export interface ReportOptions {
+  std?: StdKind;
+  commands?: string[];
+  /** Restrict every run to its first K tasks (longer runs are truncated, shorter ones dropped). */
+  tasks?: number;
+  /** Further result folders whose runs are included (e.g. longer runs to truncate). */
+  from?: string[];
+}
+
+export function writeReport(dir: string, opts: ReportOptions = {}): WrittenReport {
   if (!existsSync(join(dir, RESULTS_FILE))) {
     throw new EwcError(`continual report: expected ${join(dir, RESULTS_FILE)}, found no such file. Pass the --out folder of a continual run.`);
   }
-  const results = readResults(dir);
-  if (results.length === 0) throw new EwcError(`continual report: ${join(dir, RESULTS_FILE)} holds no finished runs yet.`);
+  let results = [dir, ...(opts.from ?? [])].flatMap((d) => readResults(d));
+  if (opts.tasks !== undefined) {
+    const k = opts.tasks;
+    if (!Number.isInteger(k) || k < 1) throw new EwcError(`continual report --tasks: expected an integer ≥ 1, found ${k}.`);
+    results = results.map((r) => truncateRun(r, k)).filter((r): r is RunResult => r !== null);
+  }
+  const seen = new Set<string>();
+  results = results.filter((r) => (seen.has(r.key) ? false : (seen.add(r.key), true)));
+  if (results.length === 0) throw new EwcError(`continual report: ${join(dir, RESULTS_FILE)} holds no finished runs yet${opts.tasks ? ` with ≥ ${opts.tasks} tasks` : ''}.`);
   const agg = aggregate(results, opts.std ?? 'population');
   const rep: ContinualReport = { dir, generatedAt: new Date().toISOString(), ...agg };
   const files = [join(dir, 'report.json'), join(dir, 'report.md')];
   writeJsonAtomic(files[0], rep);
-  writeFileAtomic(files[1], reportMarkdown(rep, { commands: opts.commands ?? gridCommands(dir) }));
+  const commands = opts.commands ?? [dir, ...(opts.from ?? [])].flatMap((d) => gridCommands(d));
+  writeFileAtomic(files[1], reportMarkdown(rep, { commands, truncated: results.filter((r) => 'truncatedFrom' in r.timings).length }));
   files.push(...writeContinualChart(dir, rep));
   return { dir, files, json: rep };
 }

@@ -73,6 +73,12 @@ describe('continual grid', () => {
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/POPULATION std/);
     const sample = writeReport(out, { std: 'sample' }).json.results[0];
     expect(sample.ci!).toBeGreaterThan(json.results[0].ci);
+    // Restricted to the first task: the runs become 1-task runs (one protocol id), final = accuracy[0][0].
+    const one = writeReport(out, { tasks: 1 }).json;
+    expect(Object.values(one.protocols).map((p) => p.tasks)).toEqual([1]);
+    const first = readResults(out).filter((r) => r.lambda === 0).map((r) => r.accuracy[0][0] as number);
+    expect(one.results.find((r) => r.lambda === 0)!.mean).toBeCloseTo(first.reduce((a, b) => a + b) / first.length, 12);
+    expect(() => writeReport(out, { tasks: 5 })).toThrow(/≥ 5 tasks/);
   });
 
   it('a worker thread computes exactly what the main thread computes', async () => {

@@ -6,7 +6,7 @@
  *       [--preset paper|quick] --out DIR
  *     runs R runs per λ in parallel worker threads (default one per core), appending each finished run to
  *     DIR/results.jsonl; rerunning the same command skips finished runs. Then writes the report.
- *   ewc-lm continual report DIR [--std population|sample]
+ *   ewc-lm continual report DIR [--std population|sample] [--tasks K] [--from DIR2 …]
  *     report.md + report.json + chart.svg/png over every run in DIR/results.jsonl.
  * Output (stdout, JSON): the grid summary and the report's results.
  */
@@ -54,9 +54,11 @@ const report: CommandModule = {
         choices: STD_CHOICES,
         default: 'population',
         describe: "std in the interval: 'population' (ddof 0, as the paper) or 'sample' (ddof 1)",
-      }),
+      })
+      .option('tasks', { type: 'number', describe: 'restrict every run to its first K tasks (longer runs truncated, shorter dropped)' })
+      .option('from', { type: 'array', string: true, describe: 'further result folders to include (e.g. longer runs to truncate)' }),
   handler: (a: any) => {
-    const rep = writeReport(resolve(String(a.dir)), { std: a.std });
+    const rep = writeReport(resolve(String(a.dir)), { std: a.std, tasks: a.tasks, from: (a.from ?? []).map((d: string) => resolve(d)) });
     printResult({ dir: rep.dir, files: rep.files, results: rep.json.results });
   },
 };
