@@ -10,9 +10,17 @@ import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EwcError } from '../util/errors.ts';
 
+/** Command word → module file (without .ts) where they differ. */
+const MODULE_OF: Record<string, string> = { about: 'version', 'import-onnx': 'export' };
+
 async function loadCommands(): Promise<CommandModule[]> {
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
+  const all = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
+  // Start-up time: when the first word names a command whose module is known, load only that module (each
+  // module pulls in its engine: tfjs, onnxruntime, tokenizers…). --help and unknown words load them all.
+  const first = process.argv.slice(2).find((a) => !a.startsWith('-'));
+  const wanted = first ? `${MODULE_OF[first] ?? first}.ts` : null;
+  const files = wanted && all.includes(wanted) && !process.argv.includes('--help') ? [wanted] : all;
   const out: CommandModule[] = [];
   for (const f of files) {
     try {
