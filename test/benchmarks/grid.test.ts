@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/backends/index.ts';
 import { quickProtocol, resolveProtocol, runKey } from '../../src/benchmarks/protocol.ts';
 import { planRuns, readResults, runGrid, RESULTS_FILE } from '../../src/benchmarks/grid.ts';
 import { writeReport } from '../../src/benchmarks/report.ts';
@@ -85,7 +87,10 @@ describe('continual grid', () => {
     const a = scratch();
     const b = scratch();
     const g = { protocol, importance: 'mas' as const, penalty: 'stabilized' as const, lambdas: [50], runs: 1 };
+    await initBackend('wasm');
+    const n0 = tf.memory().numTensors;
     await runGrid(g, { out: a, workers: 0, backend: 'wasm' });
+    expect(tf.memory().numTensors).toBe(n0); // a whole run (penalty, importances, optimizer) leaks nothing
     await runGrid(g, { out: b, workers: 1, backend: 'wasm' });
     const [ra] = readResults(a);
     const [rb] = readResults(b);
