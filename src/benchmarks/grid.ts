@@ -89,7 +89,10 @@ export async function runGrid(g: GridSpec, opts: GridOptions): Promise<GridSumma
   const todo = plan.filter((s) => !done.has(runKey(s)));
   const workers = opts.workers ?? availableParallelism();
   const pid = protocolId(g.protocol);
-  writeJsonAtomic(join(opts.out, `config-${pid}-${g.importance}-${g.penalty}.json`), {
+  // One resolved-config file per (protocol, importance, penalty, λ list): a second command with other λs
+  // does not overwrite the first one's record.
+  const lamTag = g.lambdas.map((l) => String(l).replace(/[^0-9a-zA-Z.-]/g, '_')).join('_');
+  writeJsonAtomic(join(opts.out, `config-${pid}-${g.importance}-${g.penalty}-l${lamTag}.json`), {
     protocolId: pid,
     protocol: g.protocol,
     importance: g.importance,
