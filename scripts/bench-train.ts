@@ -114,7 +114,9 @@ async function main(): Promise<void> {
           r = JSON.parse(out.trim().split('\n').pop()!);
         } catch (e) {
           const err = e as { stderr?: string; message: string };
-          const msg = (err.stderr ?? err.message).split('\n').filter((l) => /error|abort|memory|OOM/i.test(l)).slice(0, 2).join(' | ') || err.message.slice(0, 200);
+          // the wasm module prints its whole source line on a crash: keep only real error lines
+          const lines = (err.stderr ?? err.message).split('\n').map((l) => l.trim()).filter((l) => l.length < 400);
+          const msg = lines.filter((l) => /^(\w*Error|Aborted)\b|out of memory|OOM/.test(l)).slice(0, 2).join(' | ') || err.message.slice(0, 200);
           r = { ok: false, error: msg };
         }
         const flops = mode === 'train' ? fl.train : fl.forward;
