@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveWithRecipe } from '../../src/config/recipe.ts';
@@ -58,5 +59,40 @@ describe('pretrain (tiny, end to end)', () => {
     expect(t.tokens).toBeGreaterThan(100);
     expect(t.split).toBe('test');
     await expect(evalCorpus({ model: out, corpus: 'sotu:1790-1800', context: 32, stride: 32 })).rejects.toThrow(/stride smaller than the context/);
+  });
+
+  it('CLI: Ctrl-C (SIGINT) saves a checkpoint and exits 130; --resume continues from it', async () => {
+    const out = join(root, 'cli');
+    const recipe = join(root, 'cli.json');
+    writeFileSync(recipe, JSON.stringify({
+      out, engine: 'tfjs', backend: 'cpu',
+      model: { n_layer: 1, n_embd: 8, n_head: 2, n_positions: 16 },
+      tokenizer: { vocabSize: 280 },
+      data: { train: ['sotu:1790-1800'], evalSplit: 'test' },
+      train: { steps: 100000, batchSize: 2, logEvery: 5, evalBlocks: 2 },
+    }));
+    const child = spawn(process.execPath, ['bin/ewc-lm.mjs', 'pretrain', '--recipe', recipe], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EWC_LM_QUIET: '0' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const code = await new Promise<number | null>((res) => {
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (/step 10\//.test(stderr) && !child.killed) child.kill('SIGINT');
+      });
+      child.on('exit', (c) => res(c));
+    });
+    expect(code, stderr).toBe(130);
+    const r = JSON.parse(stdout);
+    expect(r.status).toBe('interrupted');
+    expect(stderr).toMatch(/checkpoint saved in .*Continue with --resume/);
+    const st = JSON.parse(readFileSync(join(out, 'checkpoint', 'trainer-state.json'), 'utf8'));
+    expect(st).toMatchObject({ reason: 'interrupt', step: r.step });
+    // resume and finish two steps later (a shorter schedule, allowed with a warning)
+    const res = spawnSync(process.execPath, ['bin/ewc-lm.mjs', 'pretrain', '--recipe', recipe, '--resume', '--steps', String(r.step + 2)], { encoding: 'utf8', env: { ...process.env, EWC_LM_QUIET: '0' } });
+    expect(res.status, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ status: 'completed', step: r.step + 2 });
+    expect(res.stderr).toMatch(new RegExp(`resumed from .* at step ${r.step}/`));
+    expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
   });
 });
