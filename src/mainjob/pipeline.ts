@@ -207,7 +207,10 @@ export async function runDialogForgetting(r: DialogForgettingRecipe, recipePath:
       maxTrainDocuments: r.data.maxTrainDialogs,
       train: r.finetune.train,
     };
-    const key = hashKey({ modelHash, imp: imp.key, cfg: { ...cfg, out: null, model: null }, ...evalKeyBase });
+    // Plain fine-tuning does not depend on the importances or the penalty settings: its key leaves them out, so
+    // recipes that differ only there share it.
+    const keyCfg = { ...cfg, out: null, model: null, penalty: p.penalty === 'none' ? null : cfg.penalty };
+    const key = hashKey({ modelHash, imp: p.penalty === 'none' ? null : imp.key, cfg: keyCfg, ...evalKeyBase });
     let interrupted = false;
     const step = await runStep(`run ${id}`, dir, key, async () => {
       const resume = findResumable(join(cfg.out!, 'checkpoint')) !== null;
