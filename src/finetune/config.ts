@@ -33,7 +33,7 @@ export const finetuneSchema: Schema = {
   model: { kind: 'string', default: null, nullable: true, doc: 'pretrained model folder (HF layout with tokenizer.json)' },
   trainCorpus: { kind: 'string', default: null, nullable: true, doc: 'corpus spec to fine-tune on (docs/corpora.md)' },
   out: { kind: 'string', default: null, nullable: true, doc: 'output folder (checkpoint, metrics, resolved config)' },
-  engine: { kind: 'string', choices: ['tfjs', 'ort'], default: 'tfjs', doc: 'compute engine' },
+  engine: { kind: 'string', choices: ['tfjs', 'ort'], default: 'ort', doc: 'compute engine: ort (compiled ONNX Runtime graphs, the fast path) or tfjs' },
   backend: { kind: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', doc: 'tfjs backend' },
   penalty: {
     kind: 'section',

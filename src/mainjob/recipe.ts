@@ -36,7 +36,7 @@ export const dialogForgettingSchema: Schema = {
   recipe: { kind: 'string', choices: ['dialog-forgetting'], default: 'dialog-forgetting', doc: 'recipe kind' },
   model: { kind: 'string', nullable: true, default: null, doc: 'pretrained model folder (HF layout + tokenizer.json)' },
   out: { kind: 'string', nullable: true, default: null, doc: 'run folder (default runs/<recipe file name>)' },
-  engine: { kind: 'string', choices: ['tfjs', 'ort'], default: 'tfjs', doc: 'compute engine' },
+  engine: { kind: 'string', choices: ['tfjs', 'ort'], default: 'ort', doc: 'compute engine: ort (compiled ONNX Runtime graphs, the fast path) or tfjs' },
   backend: { kind: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', doc: 'tfjs backend' },
   data: {
     kind: 'section',

@@ -26,7 +26,7 @@ const cmd: CommandModule = {
       .option('params', { type: 'string', array: true, describe: 'penalised parameters: globs or presets attention | all (default attention)' })
       .option('recipe', { type: 'string', describe: 'JSON file with finetune config keys (flags override it)' })
       .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted run from --out/checkpoint' })
-      .option('engine', engineOption)
+      .option('engine', { ...engineOption, default: undefined, describe: 'compute engine: ort (default; compiled ONNX Runtime graphs) or tfjs (eager, on --backend)' })
       .option('backend', backendOption)
       .options(trainFlagOptions),
   handler: async (argv) => {
