@@ -17,7 +17,7 @@ import { markdownTable } from '../report/table.ts';
 import { readResults, RESULTS_FILE } from './grid.ts';
 import { backwardTransfer, finalMeanAccuracy, forgetting, meanInterval, seenMeanAccuracies, type StdKind } from './stats.ts';
 import { paperPointsFor, type PaperPoint } from './paper.ts';
-import { protocolId, type Protocol } from './protocol.ts';
+import { paperProtocol, protocolId, type Protocol } from './protocol.ts';
 import type { RunResult } from './run.ts';
 import { writeContinualChart } from './chart.ts';
 
@@ -68,6 +68,13 @@ export interface ContinualReport {
   runs: number;
 }
 
+/** Same sizes and optimiser as the paper (seeds and the importance form may differ). */
+export function isPaperProtocol(p: Protocol): boolean {
+  const ref = paperProtocol(p.net);
+  const keys: (keyof Protocol)[] = ['tasks', 'epochs', 'batchSize', 'trainLimit', 'testLimit', 'importanceSamples', 'lr', 'beta1', 'beta2', 'eps', 'eta', 'siXi'];
+  return keys.every((k) => p[k] === ref[k]);
+}
+
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 
 export function aggregate(results: RunResult[], std: StdKind = 'population'): Omit<ContinualReport, 'dir' | 'generatedAt'> {
@@ -89,7 +96,8 @@ export function aggregate(results: RunResult[], std: StdKind = 'population'): Om
     );
     const bw = rs.map((r) => r.bwt).filter((x): x is number => x !== null);
     const fg = rs.map((r) => r.forgetting).filter((x): x is number => x !== null);
-    const paper = paperPointsFor(r0.net, r0.importance, r0.penalty, r0.lambda);
+    // The paper's numbers are shown only beside runs of the paper's protocol (full length, full data).
+    const paper = isPaperProtocol(r0.protocol) ? paperPointsFor(r0.net, r0.importance, r0.penalty, r0.lambda) : [];
     rows.push({
       net: r0.net,
       importance: r0.importance,
@@ -178,7 +186,7 @@ export function reportMarkdown(rep: ContinualReport, extra: { commands?: string[
     BWT: f4(r.bwt),
     forgetting: f4(r.forgetting),
     's/run': r.secondsPerRun.toFixed(0),
-    paper: r.paper.map((p) => `${p.mean.toFixed(4)}${p.ci !== null ? ` ± ${p.ci.toFixed(4)}` : ''} (${p.source === 'paper' ? 'paper' : "authors' code here"}${p.runs ? `, ${p.runs} runs` : ''}${p.note ? `, ${p.note}` : ''})`).join('; ') || '–',
+    paper: !isPaperProtocol(rep.protocols[r.protocolId]) ? 'n/a (not the paper protocol)' : r.paper.map((p) => `${p.mean.toFixed(4)}${p.ci !== null ? ` ± ${p.ci.toFixed(4)}` : ''} (${p.source === 'paper' ? 'paper' : "authors' code here"}${p.runs ? `, ${p.runs} runs` : ''}${p.note ? `, ${p.note}` : ''})`).join('; ') || '–',
     overlap: r.overlapsPaper.map((o) => (o === null ? '–' : o ? 'yes' : 'NO')).join('; ') || '–',
     protocol: r.protocolId,
   }));
