@@ -14,6 +14,8 @@ export interface BenchReport {
   benchmark: 'mnist' | 'lm';
   metric: 'accuracy' | 'perplexity';
   title: string;
+  /** Chart title (default: the title); keep it under ~60 characters. */
+  chartTitle?: string;
   /** Free-text protocol notes (what was run, deviations from the paper). */
   notes: string[];
   config: Record<string, unknown>;
@@ -55,7 +57,13 @@ export function reportMarkdown(rep: BenchReport): string {
   for (const scope of scopes) {
     const curves = rep.curves.filter((c) => c.scope === scope);
     lines.push(`## ${rep.metric === 'accuracy' ? 'Test accuracy' : 'Perplexity'} at pruned fraction — ${scope} ranking`, '');
-    lines.push(`Mean ± 95% t-interval half-width over ${curves[0]?.n ?? 0} model(s) (population std, as the paper).`, '');
+    const n = curves[0]?.n ?? 0;
+    lines.push(
+      n > 1
+        ? `Mean ± 95% t-interval half-width over ${n} models (population std, as the paper).`
+        : `One ${rep.benchmark === 'lm' ? 'checkpoint' : 'model'}: no interval across models${rep.benchmark === 'lm' ? ' (report.json has the document-bootstrap 95% interval of each perplexity as lo/hi)' : ''}.`,
+      '',
+    );
     const rows: Row[] = curves.map((c) => {
       const r: Row = { score: c.score };
       for (const f of TABLE_FRACTIONS) {
@@ -119,7 +127,7 @@ export function writeBenchReport(out: string, rep: BenchReport): string[] {
     const { svg, png } = renderCurveChart(
       rep.curves.filter((c) => c.scope === scope),
       {
-        title: `${rep.title} (${scope})`,
+        title: `${rep.chartTitle ?? rep.title} (${scope})`,
         yLabel: rep.metric === 'accuracy' ? 'test accuracy' : 'perplexity (log scale)',
         logY: rep.metric === 'perplexity',
       },

@@ -1,6 +1,6 @@
 /** Options and handler of `ewc-lm prune-bench lm` (the command itself is in src/cli/commands/prune-bench.ts). */
 import type { Argv } from 'yargs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { backendOption, initBackend } from '../backends/index.ts';
 import { loadCheckpoint } from '../io/checkpoint.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
@@ -80,6 +80,7 @@ export async function lmBenchHandler(a: LmBenchArgs): Promise<void> {
     benchmark: 'lm',
     metric: 'perplexity',
     title: `Pruning ${a.model}: held-out perplexity vs pruned fraction`,
+    chartTitle: `${basename(resolve(a.model))}: held-out perplexity vs pruned fraction`,
     notes: [
       `Checkpoint ${a.model} (${ck.config.n_layer} layers, n_embd ${ck.config.n_embd}, ${nParams} parameters); unpruned perplexity ${base.toFixed(3)}.`,
       `Held-out text: first ${data.heldOut} documents of the test split of \`${cfg.corpus}\` (${data.heldOutTokens} scored tokens), split seed ${cfg.splitSeed}.`,
