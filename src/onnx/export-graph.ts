@@ -16,7 +16,19 @@ const ints = (value: number[]): AttrValue => ({ kind: 'ints', value });
 const int = (value: number): AttrValue => ({ kind: 'int', value });
 const flt = (value: number): AttrValue => ({ kind: 'float', value });
 
-export function buildExportModel(c: GPT2Config, params: NamedTensors): Uint8Array {
+export interface ExportGraphOptions {
+  /** Initializer name of a hub-style parameter name (default: the name itself). Tests use it to write
+   *  anonymous `onnx::MatMul_N`-style initializers like torch.onnx exports do. */
+  initializerName?: (name: string) => string;
+}
+
+export function buildExportModel(c: GPT2Config, params: NamedTensors, opts: ExportGraphOptions = {}): Uint8Array {
+  const renamed = new Map<string, string>(); // hub name → initializer name (initializerName called once per name)
+  const w = (name: string): string => {
+    if (!opts.initializerName) return name;
+    if (!renamed.has(name)) renamed.set(name, opts.initializerName(name));
+    return renamed.get(name)!;
+  };
   const nodes: NodeSpec[] = [];
   const inits: TensorSpec[] = [];
   let k = 0;
@@ -36,7 +48,7 @@ export function buildExportModel(c: GPT2Config, params: NamedTensors): Uint8Arra
     inits.push({ name, dtype: 'float32', dims: [], data: new Float32Array([v]) });
     return name;
   };
-  for (const [name, t] of params) inits.push({ name, dtype: 'float32', dims: t.shape, data: t.data });
+  for (const [name, t] of params) inits.push({ name: w(name), dtype: 'float32', dims: t.shape, data: t.data });
   const C = c.n_embd;
   const H = c.n_head;
   const D = C / H;
@@ -44,8 +56,8 @@ export function buildExportModel(c: GPT2Config, params: NamedTensors): Uint8Arra
   void I;
 
   // Embeddings.
-  const tok = one('Gather', ['wte.weight', 'input_ids'], { axis: int(0) }); // [b, s, C]
-  const pos = one('Gather', ['wpe.weight', 'position_ids'], { axis: int(0) }); // [b, s, C]
+  const tok = one('Gather', [w('wte.weight'), 'input_ids'], { axis: int(0) }); // [b, s, C]
+  const pos = one('Gather', [w('wpe.weight'), 'position_ids'], { axis: int(0) }); // [b, s, C]
   let x = one('Add', [tok, pos]);
 
   // Mask [b, 1, s, total]: key j visible to query i when j ≤ past + i and attention_mask[b, j] = 1.
@@ -64,8 +76,8 @@ export function buildExportModel(c: GPT2Config, params: NamedTensors): Uint8Arra
   const maskAdd = one('Where', [visible, zero, negBig]); // [b, 1, s, total] float
 
   const ln = (v: string, name: string) =>
-    n('LayerNormalization', [v, `${name}.weight`, `${name}.bias`], { axis: int(-1), epsilon: flt(c.layer_norm_epsilon) })[0];
-  const linear = (v: string, name: string) => one('Add', [one('MatMul', [v, `${name}.weight`]), `${name}.bias`]);
+    n('LayerNormalization', [v, w(`${name}.weight`), w(`${name}.bias`)], { axis: int(-1), epsilon: flt(c.layer_norm_epsilon) })[0];
+  const linear = (v: string, name: string) => one('Add', [one('MatMul', [v, w(`${name}.weight`)]), w(`${name}.bias`)]);
   const heads = constI([0, 0, H, D]);
   const merge = constI([0, 0, C]);
   const split = constI([C, C, C]);
@@ -103,7 +115,7 @@ export function buildExportModel(c: GPT2Config, params: NamedTensors): Uint8Arra
     outputs.push({ name: vAll, dtype: 'float32', shape: ['batch_size', H, 'total_sequence_length', D] });
   }
   const hf = ln(x, 'ln_f');
-  const headW = c.tie_word_embeddings ? 'wte.weight' : 'lm_head.weight';
+  const headW = w(c.tie_word_embeddings ? 'wte.weight' : 'lm_head.weight');
   const wT = one('Transpose', [headW], { perm: ints([1, 0]) });
   nodes.push({ opType: 'MatMul', inputs: [hf, wT], outputs: ['logits'] });
   outputs.unshift({ name: 'logits', dtype: 'float32', shape: ['batch_size', 'sequence_length', c.vocab_size] });

@@ -1,23 +1,26 @@
 /**
- * src/export on ../shared/fixtures/tiny-random-gpt2 (5 layers, d32, 4 heads, vocab 1000):
+ * The export graph (src/onnx/export-graph.ts, what `ewc-lm export` writes) and the importer (src/export,
+ * `ewc-lm import-onnx`) on ../shared/fixtures/tiny-random-gpt2 (5 layers, d32, 4 heads, vocab 1000):
  *  - the exported decoder (onnxruntime-node) equals gpt2Logits (tfjs) within 1e-4: full pass with an empty
  *    cache, then a cached continuation (past = the presents of the prefix), and a left-padded batch row
  *    (attention_mask 0 on the padding, positions counted from the first real token) equals the unpadded row;
- *  - `past: false` has no cache inputs/outputs and the same logits;
  *  - import-onnx of the export reproduces the weights bit-identically (named initializers), and so does an
  *    export whose initializers are anonymous (onnx::MatMul_N …), matched by graph position.
  */
 import * as tf from '@tensorflow/tfjs';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backends/index.ts';
-import { buildExportModel, decodeOnnxModel, exportModel, importGpt2Weights, importOnnxCheckpoint } from '../../src/export/index.ts';
+import { decodeOnnxModel, importGpt2Weights, importOnnxCheckpoint } from '../../src/export/index.ts';
+import { buildExportModel } from '../../src/onnx/export-graph.ts';
+import { exportOnnx } from '../../src/onnx/export.ts';
 import { loadCheckpoint, type LoadedCheckpoint } from '../../src/io/checkpoint.ts';
 import { gpt2Logits } from '../../src/model/gpt2.ts';
 import { createSession, f32, i64, ort } from '../../src/onnx/session.ts';
-import { sharedPath } from '../../src/util/shared.ts';
+import { repoRoot, sharedPath } from '../../src/util/shared.ts';
 
 const fixture = sharedPath('fixtures', 'tiny-random-gpt2');
 let ck: LoadedCheckpoint;
@@ -116,26 +119,18 @@ describe('ONNX export graph (onnxruntime-node vs tfjs gpt2Logits)', () => {
     const real = (padded.logits.data as Float32Array).subarray(pad * V);
     expect(maxDiff(real, ref.subarray(0, T * V))).toBeLessThanOrEqual(1e-4);
   });
-
-  it('past: false has only input_ids / attention_mask / position_ids → logits, with the same logits', async () => {
-    const sess = await createSession(buildExportModel(ck.config, ck.params, { past: false }));
-    expect(sess.inputNames).toEqual(['input_ids', 'attention_mask', 'position_ids']);
-    expect(sess.outputNames).toEqual(['logits']);
-    const out = await sess.run({
-      input_ids: i64(rows.flat(), [B, T]),
-      attention_mask: i64(new Array(B * T).fill(1), [B, T]),
-      position_ids: i64(rows.flatMap(() => Array.from({ length: T }, (_, t) => t)), [B, T]),
-    });
-    expect(maxDiff(out.logits.data as Float32Array, reference(rows))).toBeLessThanOrEqual(1e-4);
-  });
 });
 
 describe('import-onnx', () => {
-  it('round-trips an export bit-identically (named initializers)', () => {
+  it('round-trips an `ewc-lm export` through `ewc-lm import-onnx` bit-identically (named initializers)', () => {
     const out = join(tmp, 'exp');
-    const r = exportModel({ model: fixture, out });
-    expect(r.inputs.slice(0, 4)).toEqual(['input_ids', 'attention_mask', 'position_ids', 'past_key_values.0.key']);
-    const back = importOnnxCheckpoint({ onnx: join(out, 'onnx', 'model.onnx'), config: join(out, 'config.json'), out: join(tmp, 'imp') });
+    exportOnnx(fixture, out);
+    // Through the CLI, as a user runs it (config.json found one folder above onnx/model.onnx).
+    const stdout = execFileSync(process.execPath, [join(repoRoot, 'bin', 'ewc-lm.mjs'), 'import-onnx', '--onnx', join(out, 'onnx', 'model.onnx'), '--out', join(tmp, 'imp')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const back = JSON.parse(stdout) as ReturnType<typeof importOnnxCheckpoint>;
     expect(back.matched.name).toBe(ck.params.size);
     expect(back.unused).toEqual([]);
     const again = loadCheckpoint(join(tmp, 'imp'));
@@ -168,6 +163,60 @@ describe('import-onnx', () => {
     const bigger = { ...ck.config, n_layer: ck.config.n_layer + 1 };
     expect(() => importGpt2Weights(decodeOnnxModel(bytes), bigger)).toThrow(/could not find 12 of .* parameters \(h\.5\.ln_1\.weight/);
     const wider = { ...ck.config, vocab_size: 1001 };
-    expect(() => importGpt2Weights(decodeOnnxModel(bytes), wider)).toThrow(/transformer\.wte\.weight has shape \[1000, 32\] but wte\.weight should be \[1001, 32\]/);
+    expect(() => importGpt2Weights(decodeOnnxModel(bytes), wider)).toThrow(/initializer wte\.weight has shape \[1000, 32\] but wte\.weight should be \[1001, 32\]/);
+  });
+});
+
+describe('import-onnx storage forms', () => {
+  it('reads float16 raw_data and float32 external data (model.onnx_data beside the file)', async () => {
+    const { ProtoWriter } = await import('../../src/onnx/proto.ts');
+    const { f32ToF16Bits, f16BitsToF32 } = await import('../../src/io/dtypes.ts');
+    const { writeFileSync, mkdirSync, copyFileSync } = await import('node:fs');
+    const dir = join(tmp, 'stored');
+    mkdirSync(dir, { recursive: true });
+    // TensorProto: dims (1), data_type (2: 1 float, 10 float16), name (8), raw_data (9),
+    // external_data (13: key/value entries), data_location (14: 1 = EXTERNAL).
+    const side: Buffer[] = [];
+    let offset = 0;
+    const graph = new ProtoWriter();
+    for (const [name, t] of ck.params) {
+      const w = new ProtoWriter();
+      w.packedInts(1, t.shape);
+      const half = name === 'wte.weight' || name.endsWith('.bias');
+      w.intField(2, half ? 10 : 1);
+      w.stringField(8, `transformer.${name}`);
+      if (half) {
+        w.lenField(9, new Uint8Array(Uint16Array.from(t.data, f32ToF16Bits).buffer));
+      } else {
+        const bytes = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+        for (const [k, v] of [['location', 'model.onnx_data'], ['offset', String(offset)], ['length', String(bytes.length)]]) {
+          const e = new ProtoWriter();
+          e.stringField(1, k);
+          e.stringField(2, v);
+          w.lenField(13, e.finish());
+        }
+        w.intField(14, 1);
+        side.push(bytes);
+        offset += bytes.length;
+      }
+      graph.lenField(5, w.finish()); // GraphProto.initializer
+    }
+    const model = new ProtoWriter();
+    model.intField(1, 8); // ir_version
+    model.lenField(7, graph.finish()); // ModelProto.graph
+    writeFileSync(join(dir, 'model.onnx'), model.finish());
+    writeFileSync(join(dir, 'model.onnx_data'), Buffer.concat(side));
+    copyFileSync(join(fixture, 'config.json'), join(dir, 'config.json'));
+
+    const r = importOnnxCheckpoint({ onnx: join(dir, 'model.onnx'), config: join(dir, 'config.json'), out: join(tmp, 'stored-imp') });
+    expect(r.matched.name).toBe(ck.params.size);
+    const back = loadCheckpoint(join(tmp, 'stored-imp')).params;
+    for (const [name, t] of ck.params) {
+      const got = back.get(name)!.data;
+      const half = name === 'wte.weight' || name.endsWith('.bias');
+      // float16 tensors come back as exactly the float16 rounding of the original; external float32 bit-identical.
+      const want = half ? Float32Array.from(t.data, (v) => f16BitsToF32(f32ToF16Bits(v))) : t.data;
+      expect(got, name).toEqual(want);
+    }
   });
 });

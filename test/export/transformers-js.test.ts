@@ -3,26 +3,25 @@
  * ../shared/fixtures/tiny-random-gpt2 with local files only and its greedy `generate` (key/value cache)
  * yields exactly the tokens of greedy decoding with our tfjs model (argmax over gpt2Logits, recomputing the
  * whole context each step, stopping after the end token 98 as the exported generation_config says).
- * Checked for src/export's exporter and for whatever `ewc-lm export` runs (the CLI), for a single prompt
- * and for a left-padded batch of two prompts of different lengths; its tokenizer encodes like ours.
+ * Checked for exportOnnx (src/onnx/export.ts) called directly and for the `ewc-lm export` CLI (which runs it),
+ * for a single prompt and for a left-padded batch of two prompts of different lengths; its tokenizer encodes
+ * like ours.
  */
 import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from '@huggingface/transformers';
 import { initBackend } from '../../src/backends/index.ts';
-import { exportModel } from '../../src/export/index.ts';
+import { exportOnnx } from '../../src/onnx/export.ts';
 import { loadCheckpoint, type LoadedCheckpoint } from '../../src/io/checkpoint.ts';
 import { gpt2Logits } from '../../src/model/gpt2.ts';
 import { loadTokenizer } from '../../src/tokenization/index.ts';
 import { repoRoot, sharedPath } from '../../src/util/shared.ts';
 
 const fixture = sharedPath('fixtures', 'tiny-random-gpt2');
-// The `export` command file is owned elsewhere (src/cli/commands/export.ts); test it whenever it is present.
-const hasCli = existsSync(join(repoRoot, 'src', 'cli', 'commands', 'export.ts'));
 const EOS = 98;
 const NEW = 16;
 let ck: LoadedCheckpoint;
@@ -35,8 +34,8 @@ beforeAll(async () => {
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = tmp;
-  exportModel({ model: fixture, out: join(tmp, 'lib') });
-  if (hasCli) execFileSync(process.execPath, [join(repoRoot, 'bin', 'ewc-lm.mjs'), 'export', '--model', fixture, '--format', 'onnx', '--out', join(tmp, 'cli')], {
+  exportOnnx(fixture, join(tmp, 'lib'));
+  execFileSync(process.execPath, [join(repoRoot, 'bin', 'ewc-lm.mjs'), 'export', '--model', fixture, '--format', 'onnx', '--out', join(tmp, 'cli')], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
 });
@@ -60,7 +59,7 @@ function greedyReference(prompt: number[]): number[] {
 
 const ids = (t: Tensor) => (t.tolist() as bigint[][]).map((r) => r.map(Number));
 
-describe.each(hasCli ? ['lib', 'cli'] : ['lib'])('transformers.js on the %s export (local files only)', (which) => {
+describe.each(['lib', 'cli'])('transformers.js on the %s export (local files only)', (which) => {
   it('greedy generate equals greedy decoding with the tfjs model; the tokenizer encodes like ours', async () => {
     const model = await AutoModelForCausalLM.from_pretrained(which, { local_files_only: true });
     const tok = await AutoTokenizer.from_pretrained(which, { local_files_only: true });

@@ -74,25 +74,6 @@ describe('ONNX export (transformers.js layout)', () => {
   });
 });
 
-describe('export / import-onnx round trip', () => {
-  it('exports a folder (onnx + checkpoint + tokenizer) and imports the same weights back', async () => {
-    const { mkdtempSync, existsSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { exportOnnx, importOnnx } = await import('../../src/onnx/export.ts');
-    const out = mkdtempSync(join(tmpdir(), 'ewc-export-'));
-    const src = sharedPath('fixtures', 'tiny-random-gpt2');
-    const r = exportOnnx(src, out);
-    expect(r.copied).toContain('tokenizer.json');
-    expect(existsSync(join(out, 'onnx', 'model.onnx'))).toBe(true);
-    const back = join(out, 'reimported');
-    importOnnx(join(out, 'onnx', 'model.onnx'), join(out, 'config.json'), back);
-    const a = loadCheckpoint(src).params;
-    const b = loadCheckpoint(back).params;
-    for (const [n, t] of a) expect(b.get(n)!.data, n).toEqual(t.data);
-  });
-});
-
 describe('OrtKvDecoder', () => {
   it('prefill + cached steps give the same logits as full passes of the ort engine', async () => {
     const { OrtKvDecoder } = await import('../../src/onnx/kv-decoder.ts');

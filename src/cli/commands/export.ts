@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { EwcError } from '../../util/errors.ts';
 import { log, printResult } from '../../util/log.ts';
-import { exportOnnx, importOnnx } from '../../onnx/export.ts';
+import { exportOnnx } from '../../onnx/export.ts';
+import { importOnnxCheckpoint } from '../../export/index.ts';
 
 interface ExportArgs {
   model: string;
@@ -41,7 +42,7 @@ const exportCmd: CommandModule<object, ExportArgs> = {
 
 const importCmd: CommandModule<object, ImportArgs> = {
   command: 'import-onnx',
-  describe: "read a GPT-2 ONNX export's weights (initializers) into a checkpoint",
+  describe: "read a GPT-2 ONNX export's weights into a checkpoint (named or anonymous initializers, fp32/fp16/bf16, external data)",
   builder: (y) =>
     y
       .option('onnx', { type: 'string', demandOption: true, describe: 'the .onnx file (e.g. DIR/onnx/model.onnx)' })
@@ -51,7 +52,7 @@ const importCmd: CommandModule<object, ImportArgs> = {
     const guess = [join(dirname(a.onnx), 'config.json'), join(dirname(dirname(a.onnx)), 'config.json')].find((p) => existsSync(p));
     const config = a.config ?? guess;
     if (!config) throw new EwcError(`import-onnx: no config.json next to ${a.onnx} or one folder up; pass --config PATH.`);
-    printResult(importOnnx(a.onnx, config, a.out));
+    printResult(importOnnxCheckpoint({ onnx: a.onnx, config, out: a.out }));
   },
 };
 
