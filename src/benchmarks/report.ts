@@ -43,7 +43,7 @@ export interface ResultRow {
   /** Mean seconds per run. */
   secondsPerRun: number;
   paper: PaperPoint[];
-  /** Whether our interval overlaps each paper interval (null where either has no interval). */
+  /** Whether our interval (or, for one run, our mean) overlaps each paper interval (null: the paper gives none). */
   overlapsPaper: (boolean | null)[];
 }
 
@@ -117,9 +117,8 @@ export function aggregate(results: RunResult[], std: StdKind = 'population'): Om
       accuracyMean,
       secondsPerRun: mean(rs.map((r) => r.timings.totalS)),
       paper,
-      overlapsPaper: paper.map((p) =>
-        p.ci === null || mi.halfWidth === null ? null : Math.abs(mi.mean - p.mean) <= mi.halfWidth + p.ci,
-      ),
+      // Interval overlap; a single run (no interval of its own) counts as the point mean.
+      overlapsPaper: paper.map((p) => (p.ci === null ? null : Math.abs(mi.mean - p.mean) <= (mi.halfWidth ?? 0) + p.ci)),
     });
   }
   rows.sort((a, b) =>
