@@ -14,8 +14,8 @@ export type EngineKind = (typeof ENGINE_CHOICES)[number];
 export const engineOption: Options = {
   type: 'string',
   choices: ENGINE_CHOICES as unknown as string[],
-  default: 'tfjs',
-  describe: 'compute engine: tfjs (eager TensorFlow.js on --backend) or ort (compiled ONNX Runtime graphs, CPU)',
+  default: 'ort',
+  describe: 'compute engine: ort (default; compiled ONNX Runtime graphs, CPU) or tfjs (eager TensorFlow.js on --backend)',
 };
 
 export async function createEngine(kind: string, config: GPT2Config, params: NamedTensors): Promise<Engine> {

@@ -49,7 +49,6 @@ export const evalCorpusOptions: Record<string, Options> = {
   'split-seed': { type: 'number', default: 0, describe: 'with --corpus: split seed (0 = the default used by training commands)' },
   context: { type: 'number', describe: 'with --corpus: window length N (default n_positions)' },
   stride: { type: 'number', describe: 'with --corpus: window stride S < N (default N/2)' },
-  engine: { type: 'string', choices: ['tfjs', 'ort'], default: 'tfjs', describe: 'with --corpus: compute engine' },
   tokenizer: { type: 'string', describe: 'with --corpus: tokenizer (default: the model folder\'s tokenizer.json)' },
   bootstrap: { type: 'number', default: 1000, describe: 'with --corpus: bootstrap resamples over documents for the 95% interval (0 = none)' },
   seed: { type: 'number', default: 0, describe: 'with --corpus: bootstrap seed' },

@@ -1,6 +1,7 @@
 /**
  * `ewc-lm importance --tokens` reproduces the golden fixture (Fisher and MAS of every parameter, 1e-3
- * relative), accumulates across tasks (Ω doubles, tasks = 2, anchor = the model), and `importance stats`
+ * relative) on the default ort engine (Fisher) and on --engine tfjs (MAS), accumulates across tasks
+ * (Ω doubles, tasks = 2, anchor = the model), and `importance stats`
  * reports per-tensor mean, max, max/mean and quantiles.
  */
 import { execFileSync } from 'node:child_process';
@@ -67,7 +68,7 @@ describe('ewc-lm importance', () => {
   it('--tokens reproduces expected-fisher and expected-mas; accumulates; stats', async () => {
     const f1 = join(tmp, 'fisher.safetensors');
     const out = JSON.parse(cli('importance', '--model', fixture(), '--tokens', ids, '--method', 'fisher', '--params', 'all', '--out', f1, '--backend', 'cpu'));
-    expect(out).toMatchObject({ method: 'fisher', samples: 2, tasks: 1, parameters: 40 });
+    expect(out).toMatchObject({ method: 'fisher', samples: 2, tasks: 1, parameters: 40, engine: 'ort' });
     expect(JSON.parse(readFileSync(f1 + '.json', 'utf8')).resolved).toMatchObject({ method: 'fisher', params: ['all'], tokens: ids });
     const fisher = readImportanceFile(f1);
     expect(compareToReference(fisher.omega, readSafetensors(join(fixture(), 'expected-fisher.safetensors')).tensors)).toEqual([]);
@@ -76,18 +77,20 @@ describe('ewc-lm importance', () => {
     expect([...fisher.anchor!.get('h.0.attn.c_attn.weight')!.data.slice(0, 5)]).toEqual([...ck.params.get('h.0.attn.c_attn.weight')!.data.slice(0, 5)]);
 
     const m1 = join(tmp, 'mas.safetensors');
-    await inProcess({ model: fixture(), tokens: ids, method: 'mas', params: ['all'], mode: 'loop', out: m1 });
+    const mas = await inProcess({ model: fixture(), tokens: ids, method: 'mas', params: ['all'], mode: 'loop', engine: 'tfjs', out: m1 });
+    expect(mas).toMatchObject({ engine: 'tfjs', backend: 'cpu', mode: 'loop' });
     expect(compareToReference(readImportanceFile(m1).omega, readSafetensors(join(fixture(), 'expected-mas.safetensors')).tensors)).toEqual([]);
 
-    // second task on the attention preset, accumulated into the first file
+    // second task on the attention preset (ort, a graph over a subset of the parameters: float32 sums in
+    // another order, hence rtol 1e-4), accumulated into the first file
     const f2 = join(tmp, 'fisher2.safetensors');
-    const out2 = await inProcess({ model: fixture(), tokens: ids, out: f2, 'accumulate-into': f1, mode: 'vectorised' });
+    const out2 = await inProcess({ model: fixture(), tokens: ids, out: f2, 'accumulate-into': f1 });
     expect(out2).toMatchObject({ tasks: 2, params: 'attention', parameters: 12 });
     const acc = readImportanceFile(f2);
     const n = 'h.1.attn.c_proj.weight';
     const a = acc.omega.get(n)!.data;
     const b = fisher.omega.get(n)!.data;
-    for (let i = 0; i < a.length; i += 97) expect(Math.abs(a[i] - 2 * b[i])).toBeLessThanOrEqual(1e-5 * b[i] + 1e-12);
+    for (let i = 0; i < a.length; i += 97) expect(Math.abs(a[i] - 2 * b[i])).toBeLessThanOrEqual(1e-4 * b[i] + 1e-12);
     expect(acc.omega.get('wte.weight')!.data).toEqual(fisher.omega.get('wte.weight')!.data); // kept from task 1
 
     const stats = await statsInProcess(f1);

@@ -1,6 +1,8 @@
 /**
  * `ewc-lm eval --model DIR --tokens FILE.json`: on the shared fixture with its input_ids the NLL equals the
- * reference loss within 1e-5 (CLI spawned); each array is scored on its own; bad token files are clear errors.
+ * reference loss within 1e-5 on both engines (CLI spawned); `--engine ort` (the default) equals `--engine tfjs`
+ * within 1e-5 on checkpoints/gpt2-mini-en (issue 5); each array is scored on its own; bad token files are
+ * clear errors.
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -9,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backends/index.ts';
+import { createEngine } from '../../src/engine/index.ts';
 import { loadCheckpoint } from '../../src/io/checkpoint.ts';
-import { GPT2Model } from '../../src/model/gpt2.ts';
 import { scoreSequences, validateSequences } from '../../src/cli/commands/eval.ts';
 import { repoRoot, sharedPath } from '../../src/util/shared.ts';
 import { EwcError } from '../../src/util/errors.ts';
@@ -24,17 +26,34 @@ function cli(...args: string[]) {
 }
 
 describe('ewc-lm eval --tokens', () => {
-  it('scores the fixture input_ids with nll = reference loss (within 1e-5)', () => {
+  it.each(['tfjs', 'ort'])('scores the fixture input_ids with nll = reference loss (within 1e-5), --engine %s', (engine) => {
     const file = join(tmp, 'ids.json');
     writeFileSync(file, JSON.stringify(expected.input_ids));
-    const r = cli('eval', '--model', fixture, '--tokens', file, '--backend', 'wasm');
+    const r = cli('eval', '--model', fixture, '--tokens', file, '--engine', engine, '--backend', 'wasm');
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(Math.abs(out.nll - expected.loss)).toBeLessThanOrEqual(1e-5);
     expect(out.ppl).toBeCloseTo(Math.exp(out.nll), 6);
     expect(out.tokens).toBe(46);
     expect(out.sequences).toBe(2);
-    expect(out.backend).toBe('wasm');
+    expect(out.engine).toBe(engine);
+    expect(out.backend).toBe(engine === 'tfjs' ? 'wasm' : null);
+  });
+
+  it('--engine ort (the default) equals --engine tfjs within 1e-5 on checkpoints/gpt2-mini-en', () => {
+    const model = join(repoRoot, 'checkpoints', 'gpt2-mini-en');
+    const file = join(tmp, 'mini.json');
+    // Three arrays of two lengths (two batches), ids spread over the 4096-token vocabulary.
+    const seq = (n: number, k: number) => Array.from({ length: n }, (_, t) => (t * 389 + k * 1013 + 7) % 4096);
+    writeFileSync(file, JSON.stringify([seq(40, 1), seq(40, 2), seq(17, 3)]));
+    const def = JSON.parse(cli('eval', '--model', model, '--tokens', file).stdout);
+    const tfjs = JSON.parse(cli('eval', '--model', model, '--tokens', file, '--engine', 'tfjs', '--backend', 'wasm').stdout);
+    expect(def.engine).toBe('ort');
+    expect(tfjs.engine).toBe('tfjs');
+    expect(def.tokens).toBe(39 + 39 + 16);
+    expect(tfjs.tokens).toBe(def.tokens);
+    expect(Number.isFinite(def.nll)).toBe(true);
+    expect(Math.abs(def.nll - tfjs.nll)).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(tfjs.nll));
   });
 
   it('a bad token file exits 1 with the message only (no stack trace)', () => {
@@ -50,20 +69,20 @@ describe('ewc-lm eval --tokens', () => {
   it('each array is scored on its own; batching does not change the result', async () => {
     await initBackend('wasm');
     const ck = loadCheckpoint(fixture);
-    const m = GPT2Model.fromHost(ck.config, ck.params);
+    const m = await createEngine('tfjs', ck.config, ck.params);
     const [a, b] = expected.input_ids;
     const seqs = [a, b.slice(0, 10), a.slice(3, 20), b, b.slice(0, 10)];
     // Reference: each sequence alone, one at a time.
     let sum = 0;
     let n = 0;
     for (const s of seqs) {
-      const v = tf.tidy(() => m.tokenNll(tf.tensor2d([s], undefined, 'int32')).dataSync());
+      const v = await m.tokenNll({ ids: Int32Array.from(s), batch: 1, seqLen: s.length });
       v.forEach((x) => (sum += x));
       n += v.length;
     }
     const before = tf.memory().numTensors;
-    const big = scoreSequences(m, seqs, { batchTokens: 1024 });
-    const small = scoreSequences(m, seqs, { batchTokens: 1 });
+    const big = await scoreSequences(m, seqs, { batchTokens: 1024 });
+    const small = await scoreSequences(m, seqs, { batchTokens: 1 });
     expect(tf.memory().numTensors).toBe(before);
     expect(big.tokens).toBe(23 + 9 + 16 + 23 + 9);
     expect(small.tokens).toBe(n);

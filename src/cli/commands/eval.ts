@@ -1,21 +1,22 @@
 /**
- * `ewc-lm eval --model DIR --tokens FILE.json [--backend …]`: mean next-token NLL of token sequences.
+ * `ewc-lm eval --model DIR --tokens FILE.json [--engine ort|tfjs] [--backend …]`: mean next-token NLL of
+ * token sequences, computed by the engine's tokenNll (ort by default; tfjs on --backend).
  *
  * FILE is a JSON array of token-id arrays. Each array is scored on its own (no packing across arrays, no
  * stride): every token but the first is predicted from the tokens before it, so an array of n tokens
  * contributes n − 1 scored tokens. Arrays of equal length are batched together (at most --batch-tokens
  * tokens per forward). NLL sums are accumulated in float64 on the host.
  *
- * Output (stdout, JSON): { nll, ppl, tokens, sequences, backend, model, tokens_file, seconds }.
+ * Output (stdout, JSON): { nll, ppl, tokens, sequences, engine, backend (tfjs only, else null), model, tokens_file, seconds }.
  * Other input sources (e.g. a corpus) plug in as another branch of `readSequences` returning token arrays.
  */
 import type { CommandModule } from 'yargs';
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
 import { backendOption, initBackend } from '../../backends/index.ts';
+import { createEngine, engineOption } from '../../engine/index.ts';
+import type { Engine } from '../../engine/types.ts';
 import { loadCheckpoint } from '../../io/checkpoint.ts';
 import type { GPT2Config } from '../../model/gpt2-config.ts';
-import { GPT2Model } from '../../model/gpt2.ts';
 import { EwcError } from '../../util/errors.ts';
 import { log, printResult } from '../../util/log.ts';
 import { evalCorpus, evalCorpusOptions } from '../../eval/eval-corpus.ts';
@@ -24,6 +25,7 @@ export interface EvalArgs {
   model: string;
   tokens?: string;
   corpus?: string;
+  engine: string;
   backend: string;
   'batch-tokens': number;
 }
@@ -83,11 +85,11 @@ export interface ScoreResult {
  * Scores each sequence on its own. Sequences of equal length share a batch of at most `batchTokens`
  * tokens (at least one row).
  */
-export function scoreSequences(
-  model: GPT2Model,
+export async function scoreSequences(
+  engine: Engine,
   seqs: readonly (readonly number[])[],
   opts: { batchTokens?: number; onProgress?: (done: number, total: number) => void } = {},
-): ScoreResult {
+): Promise<ScoreResult> {
   const batchTokens = opts.batchTokens ?? 1024;
   const byLen = new Map<number, number[]>();
   seqs.forEach((s, i) => {
@@ -103,9 +105,7 @@ export function scoreSequences(
       const chunk = idxs.slice(s, s + rows);
       const flat = new Int32Array(chunk.length * len);
       chunk.forEach((si, r) => flat.set(seqs[si], r * len));
-      const nll = tf.tidy(() => model.tokenNll(tf.tensor2d(flat, [chunk.length, len], 'int32')));
-      const v = nll.dataSync();
-      nll.dispose();
+      const v = await engine.tokenNll({ ids: flat, batch: chunk.length, seqLen: len }); // [rows, len − 1]
       for (let i = 0; i < v.length; i++) nllSum += v[i];
       tokens += v.length;
       opts.onProgress?.(tokens, total);
@@ -141,7 +141,8 @@ const cmd: CommandModule<object, EvalArgs> = {
         type: 'string',
         describe: 'JSON file: an array of token-id arrays, each scored on its own (every token but the first)',
       })
-      .option('backend', backendOption)
+      .option('engine', { ...engineOption, describe: 'compute engine for --tokens and --corpus: ort (default; ONNX Runtime, CPU) or tfjs (on --backend)' })
+      .option('backend', { ...backendOption, describe: `${String(backendOption.describe ?? 'tfjs backend')} (with --engine tfjs)` })
       .options(evalCorpusOptions)
       .option('batch-tokens', {
         type: 'number',
@@ -169,24 +170,25 @@ const cmd: CommandModule<object, EvalArgs> = {
     } else {
       throw new EwcError('eval: nothing to evaluate. Pass --tokens FILE.json (a JSON array of token-id arrays) or --corpus SPEC.');
     }
-    const backend = await initBackend(argv.backend);
-    const model = GPT2Model.fromHost(ck.config, ck.params);
+    const backend = argv.engine === 'tfjs' ? await initBackend(argv.backend) : null;
+    const engine = await createEngine(argv.engine, ck.config, ck.params);
     try {
       const t0 = Date.now();
-      const r = scoreSequences(model, seqs, { batchTokens: bt, onProgress: progressLogger() });
+      const r = await scoreSequences(engine, seqs, { batchTokens: bt, onProgress: progressLogger() });
       const nll = r.nllSum / r.tokens;
       printResult({
         nll,
         ppl: Math.exp(nll),
         tokens: r.tokens,
         sequences: seqs.length,
+        engine: argv.engine,
         backend,
         model: ck.dir,
         ...source,
         seconds: (Date.now() - t0) / 1000,
       });
     } finally {
-      model.dispose();
+      engine.dispose();
     }
   },
 };

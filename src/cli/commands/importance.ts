@@ -7,6 +7,9 @@
  *   The output holds Ω under HF names (summed into --accumulate-into's Ω when given), the anchor θ* (the
  *   model's parameters) under `anchor/<name>`, and metadata. JSON summary on stdout and in FILE.safetensors.json
  *   (with the resolved arguments).
+ *   --engine ort (default) computes fisher, fisher-sampled, fisher-argmax and mas with ONNX Runtime
+ *   (src/onnx/importances.ts, --batch-size sequences per graph run; --mode is ignored); the other methods
+ *   (signal, magnitude) and --engine tfjs run on tfjs (--backend). The output records the engine used.
  * `ewc-lm importance stats FILE`: per-tensor mean, max, max/mean and quantiles, and per-layer-kind summary.
  */
 import type { CommandModule } from 'yargs';
@@ -17,7 +20,8 @@ import { activeBackend, backendOption, initBackend } from '../../backends/index.
 import { accumulate, hashParams, snapshot } from '../../importance/accumulate.ts';
 import { readImportanceFile, writeImportanceFile } from '../../importance/file.ts';
 import { gpt2Target } from '../../importance/gpt2-target.ts';
-import { computeImportance, isImportanceName, SAMPLE_METHODS } from '../../importance/registry.ts';
+import { computeImportance, gradientMethod, isImportanceName, SAMPLE_METHODS } from '../../importance/registry.ts';
+import { engineOption } from '../../engine/index.ts';
 import { importanceStats } from '../../importance/stats.ts';
 import type { ImportanceSamples, Importances } from '../../importance/types.ts';
 import { loadCheckpoint } from '../../io/checkpoint.ts';
@@ -43,6 +47,7 @@ interface ImportanceArgs {
   'batch-size': number;
   'accumulate-into'?: string;
   out?: string;
+  engine?: string;
   backend: string;
 }
 
@@ -112,6 +117,7 @@ const compute: CommandModule<object, ImportanceArgs> = {
       .option('batch-size', { type: 'number', default: 8, describe: 'sequences per pass in vectorised form' })
       .option('accumulate-into', { type: 'string', describe: 'an importance file whose Ω is added to (task accumulation)' })
       .option('out', { type: 'string', describe: 'output .safetensors [required]' })
+      .option('engine', { ...engineOption, describe: 'ort (default): fisher / fisher-sampled / fisher-argmax / mas on ONNX Runtime; tfjs: everything on --backend (signal and magnitude always run on tfjs)' })
       .option('backend', backendOption) as never,
   handler: async (a) => {
     // (not demandOption: yargs would then demand them of the `stats` subcommand too)
@@ -131,7 +137,10 @@ const compute: CommandModule<object, ImportanceArgs> = {
     if (a.samples !== undefined && !(Number.isInteger(a.samples) && a.samples >= 1)) {
       throw new EwcError(`--samples: expected a positive integer, found ${a.samples}.`);
     }
-    await initBackend(a.backend);
+    if (a.engine !== undefined && a.engine !== 'ort' && a.engine !== 'tfjs') throw new EwcError(`--engine: expected ort or tfjs, found '${a.engine}'.`);
+    const gm = gradientMethod(a.method);
+    const engine = (a.engine ?? 'ort') === 'ort' && gm ? 'ort' : 'tfjs';
+    if (engine === 'tfjs') await initBackend(a.backend);
     const ck = loadCheckpoint(a.model);
     const names = selectParams(ck.params.keys(), a.params);
     let seqs: number[][] | null = null;
@@ -143,26 +152,42 @@ const compute: CommandModule<object, ImportanceArgs> = {
     }
     const prev = a['accumulate-into'] ? readImportanceFile(a['accumulate-into']) : null;
     const modelHash = hashParams(ck.params);
-    const model = GPT2Model.fromHost(ck.config, ck.params);
     const t0 = performance.now();
     let lastLog = 0;
-    const samples: ImportanceSamples | null = seqs ? { kind: 'sequences', sequences: seqs } : null;
-    const imp = computeImportance(a.method, gpt2Target(model), samples, {
-      names,
-      mode: a.mode as 'loop' | 'vectorised',
-      batchSize: a['batch-size'],
-      seed: a.seed,
-      onProgress: (done, total) => {
-        const now = performance.now();
-        if (now - lastLog < 2000 && done < total) return;
-        lastLog = now;
-        const s = (now - t0) / 1000;
-        const rate = done / Math.max(s, 1e-9);
-        log(`importance: ${done}/${total} samples, ${rate.toFixed(1)} samples/s, ETA ${((total - done) / Math.max(rate, 1e-9)).toFixed(0)} s`);
-      },
-    });
+    const onProgress = (done: number, total: number) => {
+      const now = performance.now();
+      if (now - lastLog < 2000 && done < total) return;
+      lastLog = now;
+      const s = (now - t0) / 1000;
+      const rate = done / Math.max(s, 1e-9);
+      log(`importance: ${done}/${total} samples, ${rate.toFixed(1)} samples/s, ETA ${((total - done) / Math.max(rate, 1e-9)).toFixed(0)} s`);
+    };
+    let imp: Importances;
+    if (engine === 'ort') {
+      const { createOrtEngine } = await import('../../onnx/engine.ts');
+      const { ortImportances } = await import('../../onnx/importances.ts');
+      const ort = await createOrtEngine(ck.config, ck.params);
+      try {
+        imp = await ortImportances(ort, seqs!, { ...gm!, names, batchSize: a['batch-size'], seed: a.seed, onProgress });
+      } finally {
+        ort.dispose();
+      }
+    } else {
+      const model = GPT2Model.fromHost(ck.config, ck.params);
+      const samples: ImportanceSamples | null = seqs ? { kind: 'sequences', sequences: seqs } : null;
+      try {
+        imp = computeImportance(a.method, gpt2Target(model), samples, {
+          names,
+          mode: a.mode as 'loop' | 'vectorised',
+          batchSize: a['batch-size'],
+          seed: a.seed,
+          onProgress,
+        });
+      } finally {
+        model.dispose();
+      }
+    }
     const seconds = (performance.now() - t0) / 1000;
-    model.dispose();
     if (prev) {
       for (const n of imp.keys()) {
         if (!prev.omega.has(n)) log(`note: ${a['accumulate-into']} has no '${n}'; it starts at this task's importance`);
@@ -178,8 +203,9 @@ const compute: CommandModule<object, ImportanceArgs> = {
       model_hash: modelHash,
       tasks,
       params: a.params.join(' '),
-      backend: activeBackend(),
-      mode: a.mode,
+      engine,
+      backend: engine === 'tfjs' ? activeBackend() : 'none',
+      mode: engine === 'tfjs' ? a.mode : 'ort-batched',
       ...(prev ? { accumulated_from: a['accumulate-into']! } : {}),
     };
     writeImportanceFile(a.out, { omega, anchor: snapshot(ck.params, names), meta });
@@ -191,12 +217,12 @@ const compute: CommandModule<object, ImportanceArgs> = {
       samples_per_s: (seqs?.length ?? 0) / Math.max(seconds, 1e-9),
       task: summary(imp),
       omega: summary(omega),
-      tf_tensors: tf.memory().numTensors,
+      tf_tensors: engine === 'tfjs' ? tf.memory().numTensors : null,
     };
     // the resolved settings beside the output (design rule: config saved with every output)
     writeJsonAtomic(`${a.out}.json`, {
       ...result,
-      resolved: { model: a.model, tokens: a.tokens ?? null, corpus: a.corpus ?? null, method: a.method, params: a.params, samples: a.samples ?? null, block: a.block ?? null, split: a.split, seed: a.seed, mode: a.mode, batch_size: a['batch-size'], accumulate_into: a['accumulate-into'] ?? null, backend: a.backend },
+      resolved: { model: a.model, tokens: a.tokens ?? null, corpus: a.corpus ?? null, method: a.method, params: a.params, samples: a.samples ?? null, block: a.block ?? null, split: a.split, seed: a.seed, mode: a.mode, batch_size: a['batch-size'], accumulate_into: a['accumulate-into'] ?? null, engine: a.engine ?? 'ort', backend: a.backend },
     });
     printResult(result);
   },
