@@ -209,7 +209,8 @@ export async function runDialogForgetting(r: DialogForgettingRecipe, recipePath:
     };
     // Plain fine-tuning does not depend on the importances or the penalty settings: its key leaves them out, so
     // recipes that differ only there share it.
-    const keyCfg = { ...cfg, out: null, model: null, penalty: p.penalty === 'none' ? null : cfg.penalty };
+    // The importance file enters through its content (imp.key), not its path, so a run folder can be moved.
+    const keyCfg = { ...cfg, out: null, model: null, penalty: p.penalty === 'none' ? null : { ...cfg.penalty, importance: null } };
     const key = hashKey({ modelHash, imp: p.penalty === 'none' ? null : imp.key, cfg: keyCfg, ...evalKeyBase });
     let interrupted = false;
     const step = await runStep(`run ${id}`, dir, key, async () => {
