@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { EwcError } from '../util/errors.ts';
-import { modelLabels, mulberry32, perSampleLogLik, perSampleMas } from './objectives.ts';
+import { modelLabels, perSampleLogLik, perSampleMas } from './objectives.ts';
+import { mulberry32 } from '../util/rng.ts';
 import type { FisherLabels, ImportanceOptions, ImportanceSamples, ImportanceTarget, Importances } from './types.ts';
 
 export interface GradientMethod {

@@ -44,17 +44,6 @@ export function perSampleMas(logits: tf.Tensor): tf.Tensor1D {
   });
 }
 
-/** Deterministic PRNG (mulberry32) for sampled labels: the same seed draws the same labels on every backend. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Labels drawn from / the argmax of the model's predictive distribution, from logits [R, V] (host).

@@ -21,7 +21,7 @@ import {
   variablesFor,
   type GradientMethod,
 } from './gradient-importance.ts';
-import { mulberry32 } from './objectives.ts';
+import { mulberry32 } from '../util/rng.ts';
 import type { DenseLayer, ImportanceOptions, ImportanceSamples, ImportanceTarget, Importances } from './types.ts';
 
 export function vectorisedImportance(

@@ -31,6 +31,7 @@ import { hyperValues, slotNames, type OptimizerGraphSpec } from './optimizer-gra
 import { ort, createSession, f32, i64 } from './session.ts';
 import { FlatBank, PingPong } from './state.ts';
 import { buildTrainGraph, type BuiltGraph, type ParamSpec, type TrainGraphSpec } from './train-graph.ts';
+import { mulberry32 } from '../util/rng.ts';
 
 interface Compiled {
   session: ort.InferenceSession;
@@ -456,17 +457,6 @@ export class OrtEngine implements Engine {
   }
 }
 
-/** mulberry32: a small seeded uniform generator in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hash2(a: number, b: number): number {
   let h = Math.imul((a >>> 0) ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul((b >>> 0) + 0x632be5ab, 0xc2b2ae35);

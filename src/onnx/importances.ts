@@ -10,6 +10,7 @@ import { EwcError } from '../util/errors.ts';
 import type { OrtEngine } from './engine.ts';
 import { buildImportanceGraph } from './importance-graph.ts';
 import { f32, i64 } from './session.ts';
+import { mulberry32 } from '../util/rng.ts';
 
 export interface OrtImportanceOptions {
   objective: 'fisher' | 'mas';
@@ -23,17 +24,6 @@ export interface OrtImportanceOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** mulberry32: a small seeded uniform generator in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Labels from the model's predictive distribution at positions 0..len−2 of one row of logits [T, V]. */
 function modelLabels(logits: Float32Array, T: number, V: number, len: number, how: 'argmax' | 'sampled', rng: () => number): number[] {

@@ -4,16 +4,7 @@
  */
 export type Rng = () => number; // uniform in [0, 1)
 
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../util/rng.ts';
 
 /** Mixes several integers into one 32-bit seed (so (gridSeed, run, purpose) give independent streams). */
 export function mixSeed(...parts: number[]): number {

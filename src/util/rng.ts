@@ -1,0 +1,14 @@
+/**
+ * mulberry32: a small seeded uniform generator in [0, 1), deterministic across platforms, so that a seed names
+ * a permutation, a shuffle or a label draw exactly (image task streams, sampled-label Fisher, dropout masks).
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
