@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { tokenNll } from '../model/ops.ts';
+import type { ImportanceSamples } from './types.ts';
 
 /** Float one-hot built as int32 then cast (tf.oneHot float32 is wrong on wasm 4.22; tfjs-notes.md §5). */
 export function oneHotF32(labels: tf.Tensor, depth: number): tf.Tensor {
@@ -75,4 +76,17 @@ export function modelLabels(logits: tf.Tensor2D, how: 'sampled' | 'argmax', rng:
     out[i] = k;
   }
   return out;
+}
+
+/**
+ * Size of the next batch of consecutive samples starting at `start`: at most `max`, and for sequences only as
+ * many as share the first one's length (a batch is one rectangular tensor).
+ */
+export function nextBatchCount(samples: ImportanceSamples, start: number, n: number, max: number): number {
+  const count = Math.min(max, n - start);
+  if (samples.kind !== 'sequences') return count;
+  const len = samples.sequences[start].length;
+  let c = 1;
+  while (c < count && samples.sequences[start + c].length === len) c++;
+  return c;
 }

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { EwcError } from '../util/errors.ts';
 import { checkSamples, variablesFor } from './gradient-importance.ts';
 import type { DenseTrace, ImportanceOptions, ImportanceSamples, ImportanceTarget, Importances } from './types.ts';
+import { nextBatchCount } from './objectives.ts';
 
 /** Σ over the batch's samples of the per-sample mean |v| over positions: [features]. */
 function sumOfSampleMeans(v: tf.Tensor): tf.Tensor1D {
@@ -37,13 +38,7 @@ export function signalImportance(
   const bs = Math.max(1, opts.batchSize ?? 32);
   for (let start = 0; start < n; ) {
     // batch of consecutive samples (equal lengths for sequences)
-    let count = Math.min(bs, n - start);
-    if (samples.kind === 'sequences') {
-      const len = samples.sequences[start].length;
-      let c = 1;
-      while (c < count && samples.sequences[start + c].length === len) c++;
-      count = c;
-    }
+    const count = nextBatchCount(samples, start, n, bs);
     const x = batchInput(samples, start, count);
     const traces = target.denseTraces(x);
     x.dispose();

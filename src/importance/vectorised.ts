@@ -23,6 +23,7 @@ import {
 } from './gradient-importance.ts';
 import { mulberry32 } from '../util/rng.ts';
 import type { DenseLayer, ImportanceOptions, ImportanceSamples, ImportanceTarget, Importances } from './types.ts';
+import { nextBatchCount } from './objectives.ts';
 
 export function vectorisedImportance(
   target: ImportanceTarget,
@@ -46,13 +47,7 @@ export function vectorisedImportance(
   const bs = Math.max(1, opts.batchSize ?? 8);
   try {
     for (let start = 0; start < n; ) {
-      let count = Math.min(bs, n - start);
-      if (samples.kind === 'sequences') {
-        const len = samples.sequences[start].length;
-        let c = 1;
-        while (c < count && samples.sequences[start + c].length === len) c++;
-        count = c;
-      }
+      const count = nextBatchCount(samples, start, n, bs);
       const s = makeBatch(target, samples, start, count, method, rng);
       const rows = target.kind === 'lm' ? count * s.x.shape[1]! : count; // R
       const perSample = rows / count; // rows of one sample (T or 1)
