@@ -12,7 +12,7 @@ import type { StreamData } from '../data/images/streams.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
 import { EwcError } from '../util/errors.ts';
 import { protocolId, runKey, type BenchImportance, type BenchPenalty, type Protocol, type RunSpec } from './protocol.ts';
-import { runContinual, type RunResult } from './run.ts';
+import { resolveTrainer, runContinual, type RunResult, type TRAINERS } from './run.ts';
 import { runInWorkers } from './pool.ts';
 import { initBackend } from '../backends/index.ts';
 
@@ -67,6 +67,8 @@ export interface GridOptions {
   /** Worker threads (default one per core); 0 = run in this thread. */
   workers?: number;
   backend: string;
+  /** Who runs the training steps (default 'auto': ort for the MLP, tfjs for the CNN). */
+  trainer?: (typeof TRAINERS)[number];
   log?: (msg: string) => void;
   /** Extra fields saved in config.json (e.g. the command line). */
   meta?: Record<string, unknown>;
@@ -89,6 +91,7 @@ export async function runGrid(g: GridSpec, opts: GridOptions): Promise<GridSumma
   const todo = plan.filter((s) => !done.has(runKey(s)));
   const workers = opts.workers ?? availableParallelism();
   const pid = protocolId(g.protocol);
+  const trainer = resolveTrainer(opts.trainer, g.protocol.net);
   // One resolved-config file per (protocol, importance, penalty, λ list): a second command with other λs
   // does not overwrite the first one's record.
   const lamTag = g.lambdas.map((l) => String(l).replace(/[^0-9a-zA-Z.-]/g, '_')).join('_');
@@ -101,6 +104,7 @@ export async function runGrid(g: GridSpec, opts: GridOptions): Promise<GridSumma
     runs: g.runs,
     workers,
     backend: opts.backend,
+    trainer,
     ...opts.meta,
   });
   const log = opts.log ?? (() => {});
@@ -117,10 +121,10 @@ export async function runGrid(g: GridSpec, opts: GridOptions): Promise<GridSumma
     if (workers === 0) {
       await initBackend(opts.backend);
       const data = loadStreamData(g.protocol.net, false);
-      for (const s of todo) onResult(runContinual(s, data, { log }));
+      for (const s of todo) onResult(await runContinual(s, data, { log, trainer }));
     } else {
       const data = loadStreamData(g.protocol.net, true);
-      await runInWorkers(todo, { workers, data, backend: opts.backend, onResult, log });
+      await runInWorkers(todo, { workers, data, backend: opts.backend, trainer, onResult, log });
     }
   }
   return { out: opts.out, protocolId: pid, planned: plan.length, skipped: plan.length - todo.length, ran: todo.length, seconds: (performance.now() - t0) / 1000 };

@@ -9,13 +9,14 @@
 import { Worker } from 'node:worker_threads';
 import type { StreamData } from '../data/images/streams.ts';
 import type { RunSpec } from './protocol.ts';
-import type { RunResult } from './run.ts';
+import type { RunResult, Trainer } from './run.ts';
 import { EwcError } from '../util/errors.ts';
 
 export interface PoolOptions {
   workers: number;
   data: StreamData;
   backend: string;
+  trainer: Trainer;
   /** Called in the main thread for every finished run, in completion order. */
   onResult: (r: RunResult) => void;
   log?: (msg: string) => void;
@@ -45,7 +46,7 @@ export function runInWorkers(specs: RunSpec[], opts: PoolOptions): Promise<void>
     };
     for (let id = 0; id < n; id++) {
       const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-        workerData: { data: opts.data, backend: opts.backend, id },
+        workerData: { data: opts.data, backend: opts.backend, trainer: opts.trainer, id },
       });
       workers.push(w);
       let current: RunSpec | null = null;

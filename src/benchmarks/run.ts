@@ -19,7 +19,10 @@ import { computeImportance } from '../importance/registry.ts';
 import { SiTracker } from '../importance/si.ts';
 import { accumulate } from '../importance/accumulate.ts';
 import type { Importances } from '../importance/types.ts';
-import { EwcPenalty } from '../regularizers/penalty.ts';
+import { EwcPenalty, penaltyCoefficients } from '../regularizers/penalty.ts';
+import { OrtMlpTrainer, trainTaskOrt } from './ort-mlp.ts';
+import { LEAKY_SLOPE } from '../model/mlp.ts';
+import { EwcError } from '../util/errors.ts';
 import { NamedAdam } from './adam.ts';
 import { evaluateTask, lastTrainingSamples, trainTask, type StepHooks } from './train.ts';
 import { backwardTransfer, finalMeanAccuracy, forgetting, seenMeanAccuracies, type AccuracyMatrix } from './stats.ts';
@@ -47,7 +50,10 @@ export interface RunResult {
   /** Σ Ω over all parameters after each importance computation (diagnostic). */
   omegaSum: number[];
   timings: { totalS: number; trainS: number[]; evalS: number[]; importanceS: number[] };
+  /** tfjs backend of evaluation and importances (and of training when trainer = 'tfjs'). */
   backend: string;
+  /** What ran the training steps: 'tfjs' (the backend above) or 'ort' (compiled steps, MLP only). */
+  trainer?: Trainer;
   finishedAt: string;
 }
 
@@ -62,9 +68,23 @@ export function createNet(p: Protocol, seed: number): BenchNet {
   return p.net === 'mlp' ? new Mlp(rng) : new Cnn(rng);
 }
 
+/** Who runs the training steps: tfjs (either net) or onnxruntime (the MLP; about 3× faster on CPU). */
+export const TRAINERS = ['auto', 'tfjs', 'ort'] as const;
+export type Trainer = Exclude<(typeof TRAINERS)[number], 'auto'>;
+
+/** 'auto' = ort for the MLP, tfjs for the CNN. */
+export function resolveTrainer(t: (typeof TRAINERS)[number] | undefined, net: Protocol['net']): Trainer {
+  if (t === 'ort' && net !== 'mlp') throw new EwcError(`continual --trainer ort: compiled steps exist for --net mlp only, found --net ${net}. Use --trainer tfjs (or auto).`);
+  return t === undefined || t === 'auto' ? (net === 'mlp' ? 'ort' : 'tfjs') : t;
+}
+
 export interface RunOptions {
   /** Progress lines (stderr in the CLI). */
   log?: (msg: string) => void;
+  /** Default 'auto'. */
+  trainer?: (typeof TRAINERS)[number];
+  /** onnxruntime intra-op threads of the ort trainer (default 1: workers scale instead). */
+  ortThreads?: number;
 }
 
 function hostParams(net: BenchNet): Importances {
@@ -73,7 +93,7 @@ function hostParams(net: BenchNet): Importances {
   return out;
 }
 
-export function runContinual(spec: RunSpec, data: StreamData, opts: RunOptions = {}, tasksIn?: Task[]): RunResult {
+export async function runContinual(spec: RunSpec, data: StreamData, opts: RunOptions = {}, tasksIn?: Task[]): Promise<RunResult> {
   const p = spec.protocol;
   const t0 = performance.now();
   const tasks = tasksIn ?? buildStream(streamSpecOf(p), data);
@@ -84,7 +104,10 @@ export function runContinual(spec: RunSpec, data: StreamData, opts: RunOptions =
   const names = [...net.params.keys()];
   const active = spec.lambda > 0;
   const si = active && spec.importance === 'si' ? new SiTracker(names, p.siXi) : null;
-  const hooks: StepHooks[] = si
+  const trainer = resolveTrainer(opts.trainer, p.net);
+  const ort = trainer === 'ort' ? new OrtMlpTrainer((net as Mlp).shape, LEAKY_SLOPE, optimizer.cfg, opts.ortThreads ?? 1) : null;
+  ort?.setSi(!!si);
+  const hooks: StepHooks[] = si && !ort
     ? [
         {
           beforeUpdate: (params, grads) => {
@@ -105,15 +128,16 @@ export function runContinual(spec: RunSpec, data: StreamData, opts: RunOptions =
   try {
     for (let t = 0; t < T; t++) {
       si?.startTask(net.params);
-      const tr = trainTask(net, tasks[t], {
-        epochs: p.epochs,
-        batchSize: p.batchSize,
-        trainLimit: p.trainLimit ?? undefined,
-        rng: shuffleRng,
-        optimizer,
-        penalty,
-        hooks,
-      });
+      const plan = { epochs: p.epochs, batchSize: p.batchSize, trainLimit: p.trainLimit ?? undefined, rng: shuffleRng };
+      let tr;
+      if (ort) {
+        ort.pull(net.params);
+        tr = await trainTaskOrt(ort, tasks[t], plan);
+        ort.push(net.params);
+        if (si) si.absorb(ort.takeSi(), tr.steps);
+      } else {
+        tr = trainTask(net, tasks[t], { ...plan, optimizer, penalty, hooks });
+      }
       timings.trainS.push(tr.seconds);
       let e0 = performance.now();
       for (let i = 0; i <= t; i++) accuracy[i][t] = evaluateTask(net, tasks[i], 1000, p.testLimit ?? undefined);
@@ -139,15 +163,14 @@ export function runContinual(spec: RunSpec, data: StreamData, opts: RunOptions =
       for (const o of omega.values()) for (let i = 0; i < o.data.length; i++) os += o.data[i];
       omegaSum.push(os);
       penalty?.dispose();
-      penalty = new EwcPenalty({
-        config: { kind: spec.penalty, lambda: spec.lambda, eta: p.eta },
-        omega,
-        anchor: hostParams(net),
-        names,
-      });
+      const config = { kind: spec.penalty, lambda: spec.lambda, eta: p.eta };
+      const anchor = hostParams(net);
+      penalty = new EwcPenalty({ config, omega, anchor, names });
+      ort?.setPenalty({ c: penaltyCoefficients(omega, config), anchor });
       timings.importanceS.push((performance.now() - e0) / 1000);
     }
   } finally {
+    await ort?.dispose();
     penalty?.dispose();
     optimizer.dispose();
     net.dispose();
@@ -171,6 +194,7 @@ export function runContinual(spec: RunSpec, data: StreamData, opts: RunOptions =
     omegaSum,
     timings,
     backend: tf.getBackend(),
+    trainer,
     finishedAt: new Date().toISOString(),
   };
 }

@@ -90,41 +90,83 @@ export function trainStep(
   return loss;
 }
 
-/** Trains `net` on one task. */
-export function trainTask(net: BenchNet, task: Task, opts: TrainOptions): TrainStats {
-  const t0 = performance.now();
+/** One prepared batch of a task's training plan (buffers are reused: valid until the next batch). */
+export interface PlannedBatch {
+  x: Float32Array; // [b, 784] in the first b·784 entries
+  y: Int32Array; // [b]
+  b: number;
+  epoch: number;
+  /** 1-based step number within the task, and the task's total. */
+  step: number;
+  total: number;
+}
+
+/**
+ * The training plan of one task: `epochs` passes over the first `trainLimit` samples, each in a fresh
+ * shuffled order (drawn from opts.rng), batches of `batchSize` (the last one may be smaller).
+ */
+export function* taskBatches(task: Task, opts: Pick<TrainOptions, 'epochs' | 'batchSize' | 'trainLimit' | 'rng'>): Generator<PlannedBatch> {
   const set = task.data.train;
   const n = trainingSize(set, opts.trainLimit);
   const order = new Int32Array(n);
   const B = opts.batchSize;
-  const xBuf = new Float32Array(B * IMAGE_PIXELS);
-  const yBuf = new Int32Array(B);
-  const perEpoch = Math.ceil(n / B);
-  const total = perEpoch * opts.epochs;
+  const x = new Float32Array(B * IMAGE_PIXELS);
+  const y = new Int32Array(B);
+  const total = Math.ceil(n / B) * opts.epochs;
   let step = 0;
-  let lastEpochLoss = NaN;
   for (let e = 0; e < opts.epochs; e++) {
     for (let i = 0; i < n; i++) order[i] = i;
     shuffleInPlace(order, opts.rng);
-    let lossSum = 0;
-    let seen = 0;
     for (let s = 0; s < n; s += B) {
       const b = Math.min(B, n - s);
-      const idx = order.subarray(s, s + b);
-      fillBatch(task, set, idx, xBuf, yBuf);
-      const x = tf.tensor2d(xBuf.subarray(0, b * IMAGE_PIXELS), [b, IMAGE_PIXELS]); // [b, 784]
-      const y = tf.tensor1d(yBuf.subarray(0, b), 'int32'); // [b]
-      const loss = trainStep(net, x, y, opts.optimizer, opts.penalty, opts.hooks);
-      x.dispose();
-      y.dispose();
-      lossSum += loss * b;
-      seen += b;
-      step++;
-      if (opts.onProgress && (step % (opts.progressEvery ?? 100) === 0 || step === total)) opts.onProgress(step, total, loss);
+      fillBatch(task, set, order.subarray(s, s + b), x, y);
+      yield { x, y, b, epoch: e, step: ++step, total };
     }
-    lastEpochLoss = lossSum / seen;
   }
-  return { steps: step, seconds: (performance.now() - t0) / 1000, lastEpochLoss };
+}
+
+/** Running statistics of a task's training (the mean loss of the last epoch). */
+export class TaskProgress {
+  private epoch = -1;
+  private lossSum = 0;
+  private seen = 0;
+  lastEpochLoss = NaN;
+  steps = 0;
+  private readonly t0 = performance.now();
+
+  constructor(private readonly opts: Pick<TrainOptions, 'onProgress' | 'progressEvery'>) {}
+
+  add(p: PlannedBatch, loss: number): void {
+    if (p.epoch !== this.epoch) {
+      this.epoch = p.epoch;
+      this.lossSum = 0;
+      this.seen = 0;
+    }
+    this.lossSum += loss * p.b;
+    this.seen += p.b;
+    this.lastEpochLoss = this.lossSum / this.seen;
+    this.steps = p.step;
+    const every = this.opts.progressEvery ?? 100;
+    if (this.opts.onProgress && (p.step % every === 0 || p.step === p.total)) this.opts.onProgress(p.step, p.total, loss);
+  }
+
+  stats(): TrainStats {
+    return { steps: this.steps, seconds: (performance.now() - this.t0) / 1000, lastEpochLoss: this.lastEpochLoss };
+  }
+}
+
+/** Trains `net` on one task (tfjs steps). */
+export function trainTask(net: BenchNet, task: Task, opts: TrainOptions): TrainStats {
+  const progress = new TaskProgress(opts);
+  for (const p of taskBatches(task, opts)) {
+    const x = tf.tensor2d(p.x.subarray(0, p.b * IMAGE_PIXELS), [p.b, IMAGE_PIXELS]); // [b, 784]
+    const y = tf.tensor1d(p.y.subarray(0, p.b), 'int32'); // [b]
+    const loss = trainStep(net, x, y, opts.optimizer, opts.penalty, opts.hooks);
+    x.dispose();
+    y.dispose();
+    progress.add(p, loss);
+  }
+  return progress.stats();
 }
 
 /** Test accuracy of `net` (inference mode) on a task's test set. */

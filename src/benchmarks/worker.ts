@@ -6,24 +6,25 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../backends/index.ts';
 import type { StreamData } from '../data/images/streams.ts';
-import { runContinual } from './run.ts';
+import { runContinual, type Trainer } from './run.ts';
 import type { RunSpec } from './protocol.ts';
 
 interface Init {
   data: StreamData;
   backend: string;
+  trainer: Trainer;
   id: number;
 }
 const init = workerData as Init;
 const port = parentPort!;
 
 await initBackend(init.backend);
-port.on('message', (msg: { type: 'run'; spec: RunSpec } | { type: 'stop' }) => {
+port.on('message', async (msg: { type: 'run'; spec: RunSpec } | { type: 'stop' }) => {
   if (msg.type === 'stop') {
     process.exit(0);
   }
   try {
-    const result = runContinual(msg.spec, init.data, { log: (m) => port.postMessage({ type: 'log', msg: `[w${init.id}] ${m}` }) });
+    const result = await runContinual(msg.spec, init.data, { trainer: init.trainer, log: (m) => port.postMessage({ type: 'log', msg: `[w${init.id}] ${m}` }) });
     port.postMessage({ type: 'result', result });
   } catch (e) {
     port.postMessage({ type: 'error', message: (e as Error).message, stack: (e as Error).stack });

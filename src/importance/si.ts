@@ -83,6 +83,21 @@ export class SiTracker {
     this.steps++;
   }
 
+  /**
+   * Adds a path integral accumulated elsewhere (e.g. inside a compiled training step) into ω, keyed by name,
+   * in place of beforeStep/afterGradients/afterStep for those steps.
+   */
+  absorb(pathIntegral: ReadonlyMap<string, ArrayLike<number>>, steps: number): void {
+    if (this.omega.size === 0) throw new Error('SiTracker.absorb: startTask was not called');
+    for (const n of this.names) {
+      const d = pathIntegral.get(n);
+      const w = this.omega.get(n)!;
+      if (!d || d.length !== w.length) throw new Error(`SiTracker.absorb: expected ${w.length} values for ${n}, found ${d?.length ?? 'none'}`);
+      for (let i = 0; i < w.length; i++) w[i] += d[i];
+    }
+    this.steps += steps;
+  }
+
   /** One whole step at once. */
   record(grads: Named, before: Named, after: Named): void {
     this.beforeStep(before);

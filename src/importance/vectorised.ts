@@ -7,7 +7,8 @@
  * Because samples do not interact in the forward pass, δ_r = ∂(Σ_m f_m)/∂y_r: ONE backward pass of the batch
  * objective Σ_n f_n with respect to zero "probes" added to every y gives every δ_r. The per-sample gradients
  * are then rebuilt exactly (x_nᵀ δ_n per sample, rank-2 products: the wasm fast path), squared (Fisher) or
- * taken in absolute value (MAS), and summed. Parameters that are not dense weights/biases (LayerNorm,
+ * taken in absolute value (MAS), and summed. With one row per sample (classifiers) the sum is one product
+ * per layer, φ(X)ᵀφ(Δ), because φ (square or abs) is multiplicative: φ(x_i δ_j) = φ(x_i)φ(δ_j). Parameters that are not dense weights/biases (LayerNorm,
  * embeddings), and every parameter of a target without probes, fall back to the per-sample loop.
  * Tested equal to the loop in test/importance/gpt2.test.ts and toy.test.ts.
  */
@@ -96,6 +97,13 @@ export function vectorisedImportance(
     const wi = idx.get(l.weight);
     if (wi !== undefined) {
       const next = tf.tidy(() => {
+        if (per === 1) {
+          // One row per sample (classifiers): φ is multiplicative (square, abs), so
+          // Σ_n φ(x_nᵀ δ_n) = φ(X)ᵀ φ(Δ) — one product per layer.
+          const px = phi(x); // [count, in]
+          const pd = phi(delta); // [count, out]
+          return tf.add(acc[wi], l.layout === 'in_out' ? tf.matMul(tf.transpose(px), pd) : tf.matMul(tf.transpose(pd), px));
+        }
         let sum: tf.Tensor = acc[wi];
         for (let m = 0; m < count; m++) {
           const xm = tf.slice(x, [m * per, 0], [per, -1]) as tf.Tensor2D; // [T, in]

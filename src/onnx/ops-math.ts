@@ -98,6 +98,9 @@ export const tanh = (x: Value): Value => unary('Tanh', x, (_x, y, dy) => mul(dy,
 export const sigmoid = (x: Value): Value => unary('Sigmoid', x, (_x, y, dy) => mul(dy, mul(y, sub(1, y))));
 export const relu = (x: Value): Value =>
   unary('Relu', x, (x, _y, dy) => mul(dy, cast(greater(x, 0), 'float32')));
+/** LeakyRelu (ONNX, attribute alpha = slope); d/dx = 1 where x > 0, slope elsewhere. */
+export const leakyRelu = (x: Value, slope: number): Value =>
+  unary('LeakyRelu', x, (x, _y, dy) => mul(dy, where(greater(x, 0), 1, slope)), { alpha: attr.float(slope) });
 export const abs = (x: Value): Value => unary('Abs', x, (x, _y, dy) => mul(dy, sign(x)));
 export const sign = (x: Value): Value => unary('Sign', x, null);
 

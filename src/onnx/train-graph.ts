@@ -52,7 +52,7 @@ export interface BuiltGraph {
 }
 
 /** Penalty Σ c(θ − θ*)² and its gradient 2c(θ − θ*) per parameter (closed form, no tape). */
-function penaltyTerms(g: Graph, names: readonly string[], p: (n: string) => Value) {
+export function penaltyTerms(g: Graph, names: readonly string[], p: (n: string) => Value) {
   return g.untaped(() => {
     const grads = new Map<string, Value>();
     const parts: Value[] = [];

@@ -21,6 +21,7 @@ describe('gradient rules vs finite differences', () => {
     ['tanh', [{ shape: [6] }], (_g, [a]) => M.tanh(a)],
     ['exp/log/sqrt', [{ shape: [6], data: positive(6) }], (_g, [a]) => M.add(M.exp(a), M.mul(M.log(a), M.sqrt(a)))],
     ['sigmoid', [{ shape: [6] }], (_g, [a]) => M.sigmoid(a)],
+    ['leakyRelu 0.01 (both sides of 0)', [{ shape: [6], data: Float32Array.from([-1.3, -0.4, -0.05, 0.07, 0.6, 1.1]) }], (_g, [a]) => M.leakyRelu(a, 0.01)],
     ['reduceMean/Sum', [{ shape: [2, 3, 4] }], (_g, [a]) => M.add(M.reduceMean(a, [1], true), M.reduceSum(a, [0, 2], true))],
     ['sumSquares', [{ shape: [3, 4] }], (_g, [a]) => M.sumSquares(a)],
     ['matmul linear 3d @ 2d', [{ shape: [2, 3, 4] }, { shape: [4, 5] }, { shape: [5] }], (_g, [x, w, b]) => N.linear(x, w, b)],

@@ -3,7 +3,7 @@
  *
  *   ewc-lm continual --net mlp|cnn --importance fisher|mas|si|signal --penalty ewc|stabilized
  *       --lambda 0,41,85 --runs R [--tasks K] [--epochs E] [--train-limit N] [--workers W]
- *       [--preset paper|quick] --out DIR
+ *       [--trainer auto|ort|tfjs] [--preset paper|quick] --out DIR
  *     runs R runs per λ in parallel worker threads (default one per core), appending each finished run to
  *     DIR/results.jsonl; rerunning the same command skips finished runs. Then writes the report.
  *   ewc-lm continual report DIR [--std population|sample] [--tasks K] [--from DIR2 …]
@@ -29,6 +29,7 @@ import {
 } from '../../benchmarks/protocol.ts';
 import { runGrid } from '../../benchmarks/grid.ts';
 import { writeReport } from '../../benchmarks/report.ts';
+import { TRAINERS } from '../../benchmarks/run.ts';
 
 export function parseLambdas(s: string | number | (string | number)[]): number[] {
   const parts = (Array.isArray(s) ? s : [s]).flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter((x) => x !== '');
@@ -85,6 +86,7 @@ const continual: CommandModule = {
       .option('perm-seed', { type: 'number', describe: 'seed of the permuted-MNIST permutations (default 0)' })
       .option('eta', { type: 'number', describe: 'η of the stabilized coefficient (default: the learning rate 0.001)' })
       .option('workers', { type: 'number', describe: 'worker threads (default: one per core; 0 = this thread)' })
+      .option('trainer', { choices: TRAINERS as unknown as string[], default: 'auto', describe: 'who runs the training steps: ort (compiled, MLP only) or tfjs; auto = ort for mlp, tfjs for cnn' })
       .option('std', { choices: STD_CHOICES, default: 'population', describe: 'std of the report interval' })
       .option('out', { type: 'string', describe: 'output folder (results.jsonl, report, chart)' })
       .option('backend', backendOption),
@@ -107,7 +109,7 @@ const continual: CommandModule = {
     const out = resolve(String(a.out));
     const summary = await runGrid(
       { protocol, importance: a.importance as BenchImportance, penalty: a.penalty as BenchPenalty, lambdas: parseLambdas(a.lambda), runs: a.runs },
-      { out, workers: a.workers, backend, log, meta: { preset: a.preset, command: process.argv.slice(2).join(' ') } },
+      { out, workers: a.workers, backend, trainer: a.trainer, log, meta: { preset: a.preset, command: process.argv.slice(2).join(' ') } },
     );
     const rep = writeReport(out, { std: a.std });
     printResult({ ...summary, files: rep.files, results: rep.json.results });
