@@ -20,8 +20,7 @@ import { SiTracker } from '../importance/si.ts';
 import { accumulate } from '../importance/accumulate.ts';
 import type { Importances } from '../importance/types.ts';
 import { EwcPenalty, penaltyCoefficients } from '../regularizers/penalty.ts';
-import { OrtMlpTrainer, trainTaskOrt } from './ort-mlp.ts';
-import { LEAKY_SLOPE } from '../model/mlp.ts';
+import { OrtCnnTrainer, ortMlpTrainer, trainTaskOrt, type OrtClassifierTrainer } from './ort-trainer.ts';
 import { EwcError } from '../util/errors.ts';
 import { NamedAdam } from './adam.ts';
 import { evaluateTask, lastTrainingSamples, trainTask, type StepHooks } from './train.ts';
@@ -74,7 +73,7 @@ export type Trainer = Exclude<(typeof TRAINERS)[number], 'auto'>;
 
 /** 'auto' = ort for the MLP, tfjs for the CNN. */
 export function resolveTrainer(t: (typeof TRAINERS)[number] | undefined, net: Protocol['net']): Trainer {
-  if (t === 'ort' && net !== 'mlp') throw new EwcError(`continual --trainer ort: compiled steps exist for --net mlp only, found --net ${net}. Use --trainer tfjs (or auto).`);
+  if (t !== undefined && !(TRAINERS as readonly string[]).includes(t)) throw new EwcError(`continual --trainer: expected one of ${TRAINERS.join(', ')}, found '${t}'.`);
   return t === undefined || t === 'auto' ? (net === 'mlp' ? 'ort' : 'tfjs') : t;
 }
 
@@ -105,7 +104,10 @@ export async function runContinual(spec: RunSpec, data: StreamData, opts: RunOpt
   const active = spec.lambda > 0;
   const si = active && spec.importance === 'si' ? new SiTracker(names, p.siXi) : null;
   const trainer = resolveTrainer(opts.trainer, p.net);
-  const ort = trainer === 'ort' ? new OrtMlpTrainer((net as Mlp).shape, LEAKY_SLOPE, optimizer.cfg, opts.ortThreads ?? 1) : null;
+  const threads = opts.ortThreads ?? 1;
+  const ort: OrtClassifierTrainer | null =
+    trainer !== 'ort' ? null : p.net === 'mlp' ? ortMlpTrainer((net as Mlp).shape, optimizer.cfg, threads) : new OrtCnnTrainer(optimizer.cfg, threads);
+  const buffers = net instanceof Cnn ? net.buffers : undefined;
   ort?.setSi(!!si);
   const hooks: StepHooks[] = si && !ort
     ? [
@@ -131,16 +133,19 @@ export async function runContinual(spec: RunSpec, data: StreamData, opts: RunOpt
       const plan = { epochs: p.epochs, batchSize: p.batchSize, trainLimit: p.trainLimit ?? undefined, rng: shuffleRng };
       let tr;
       if (ort) {
-        ort.pull(net.params);
+        ort.pull(net.params, buffers);
         tr = await trainTaskOrt(ort, tasks[t], plan);
-        ort.push(net.params);
+        ort.push(net.params, buffers);
         if (si) si.absorb(ort.takeSi(), tr.steps);
       } else {
         tr = trainTask(net, tasks[t], { ...plan, optimizer, penalty, hooks });
       }
       timings.trainS.push(tr.seconds);
       let e0 = performance.now();
-      for (let i = 0; i <= t; i++) accuracy[i][t] = evaluateTask(net, tasks[i], 1000, p.testLimit ?? undefined);
+      for (let i = 0; i <= t; i++) {
+        accuracy[i][t] =
+          ort instanceof OrtCnnTrainer ? await ort.evaluate(tasks[i], 500, p.testLimit ?? undefined) : evaluateTask(net, tasks[i], 1000, p.testLimit ?? undefined);
+      }
       timings.evalS.push((performance.now() - e0) / 1000);
       const seen = accuracy.slice(0, t + 1).reduce((a, r) => a + (r[t] as number), 0) / (t + 1);
       opts.log?.(`[${tag}] task ${t + 1}/${T} (${tasks[t].name}): ${tr.steps} steps in ${tr.seconds.toFixed(1)} s, loss ${tr.lastEpochLoss.toFixed(4)}, mean acc over ${t + 1} tasks ${seen.toFixed(4)}`);
@@ -151,7 +156,10 @@ export async function runContinual(spec: RunSpec, data: StreamData, opts: RunOpt
         taskOmega = si.endTask(net.params);
       } else {
         const s = lastTrainingSamples(tasks[t], p.importanceSamples, p.trainLimit ?? undefined);
-        taskOmega = computeImportance(
+        taskOmega =
+          ort instanceof OrtCnnTrainer && spec.importance !== 'signal'
+            ? await ort.importance(spec.importance as 'fisher' | 'mas', s)
+            : computeImportance(
           spec.importance,
           net.importanceTarget(),
           { kind: 'labelled', x: { shape: [s.n, IMAGE_PIXELS], data: s.x }, y: s.y },

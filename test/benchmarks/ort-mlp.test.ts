@@ -6,10 +6,10 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backends/index.ts';
 import { mulberry32 } from '../../src/data/images/rng.ts';
-import { Mlp, LEAKY_SLOPE } from '../../src/model/mlp.ts';
+import { Mlp } from '../../src/model/mlp.ts';
 import { NamedAdam, PAPER_ADAM } from '../../src/benchmarks/adam.ts';
 import { trainStep, type StepHooks } from '../../src/benchmarks/train.ts';
-import { OrtMlpTrainer } from '../../src/benchmarks/ort-mlp.ts';
+import { ortMlpTrainer, type OrtClassifierTrainer } from '../../src/benchmarks/ort-trainer.ts';
 import { EwcPenalty, penaltyCoefficients } from '../../src/regularizers/penalty.ts';
 import { SiTracker } from '../../src/importance/si.ts';
 import type { Importances } from '../../src/importance/types.ts';
@@ -48,7 +48,7 @@ beforeAll(async () => {
 });
 
 describe('OrtMlpTrainer = tfjs trainStep', () => {
-  const trainers: OrtMlpTrainer[] = [];
+  const trainers: OrtClassifierTrainer[] = [];
   afterAll(async () => {
     for (const t of trainers) await t.dispose();
   });
@@ -57,7 +57,7 @@ describe('OrtMlpTrainer = tfjs trainStep', () => {
     it(`${mode}: 6 steps (batches 20, 20, 20, 20, 20, 7) give the same parameters and losses`, async () => {
       const ref = new Mlp(mulberry32(5), WIDTHS);
       const ours = new Mlp(mulberry32(5), WIDTHS);
-      const trainer = new OrtMlpTrainer(WIDTHS, LEAKY_SLOPE, PAPER_ADAM);
+      const trainer = ortMlpTrainer(WIDTHS, PAPER_ADAM);
       trainers.push(trainer);
       const adam = new NamedAdam(PAPER_ADAM);
       const names = [...ref.params.keys()];
@@ -156,9 +156,9 @@ describe('a whole continual run: trainer ort = trainer tfjs', () => {
     });
   }
 
-  it('auto picks ort for the MLP and tfjs for the CNN; ort on the CNN is refused with a way out', () => {
+  it('auto picks ort; an unknown trainer is refused with the choices', () => {
     expect(resolveTrainer('auto', 'mlp')).toBe('ort');
-    expect(resolveTrainer(undefined, 'cnn')).toBe('tfjs');
-    expect(() => resolveTrainer('ort', 'cnn')).toThrow(/--net mlp only.*--trainer tfjs/);
+    expect(resolveTrainer('tfjs', 'mlp')).toBe('tfjs');
+    expect(() => resolveTrainer('gpu' as 'ort', 'mlp')).toThrow(/expected one of auto, tfjs, ort, found 'gpu'/);
   });
 });

@@ -4,6 +4,7 @@ import { fdCheck, rng } from './fd.ts';
 import * as M from '../../src/onnx/ops-math.ts';
 import * as S from '../../src/onnx/ops-shape.ts';
 import * as N from '../../src/onnx/ops-nn.ts';
+import * as C from '../../src/onnx/ops-conv.ts';
 
 const TOL = 2e-3;
 const positive = (n: number, seed = 3) => {
@@ -44,6 +45,9 @@ describe('gradient rules vs finite differences', () => {
     ['gelu_new', [{ shape: [10] }], (_g, [a]) => N.geluNew(a)],
     ['where', [{ shape: [4] }, { shape: [4] }], (g, [a, b]) => M.where(g.constant('bool', [4], [1, 0, 0, 1]), a, b)],
     ['abs', [{ shape: [6], data: Float32Array.from([-2, -1, -0.5, 0.5, 1, 2]) }], (_g, [a]) => M.abs(a)],
+    ['conv2d (x, w, b) 3×3', [{ shape: [2, 3, 6, 5] }, { shape: [4, 3, 3, 3] }, { shape: [4] }], (_g, [x, w, b]) => C.conv2d(x, w, b)],
+    ['conv2d 1 input channel 5×5', [{ shape: [2, 1, 7, 7] }, { shape: [3, 1, 5, 5] }, { shape: [3] }], (_g, [x, w, b]) => C.conv2d(x, w, b)],
+    ['maxPool2 (distinct values)', [{ shape: [2, 3, 4, 6], data: Float32Array.from({ length: 144 }, (_, i) => Math.sin(i * 12.9898) * 3) }], (_g, [x]) => C.maxPool2(x)],
   ];
   for (const [name, inputs, build] of cases) {
     it(name, async () => {
