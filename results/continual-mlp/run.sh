@@ -10,7 +10,7 @@
 # Usage: bash results/continual-mlp/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-OUT=results/continual-mlp
+OUT=${OUT:-results/continual-mlp}
 plain() { jobs+=("fisher ewc 0 $1" "fisher ewc 41 $1" "mas ewc 4.5 $1" "si ewc 0.25 $1"); }
 stab() { jobs+=("fisher stabilized 85 $1" "mas stabilized 8.5 $1" "si stabilized 0.64 $1"); }
 jobs=()
