@@ -67,7 +67,7 @@ export interface GridOptions {
   /** Worker threads (default one per core); 0 = run in this thread. */
   workers?: number;
   backend: string;
-  /** Who runs the training steps (default 'auto': ort for the MLP, tfjs for the CNN). */
+  /** Who runs the training steps (default 'auto' = ort). */
   trainer?: (typeof TRAINERS)[number];
   log?: (msg: string) => void;
   /** Extra fields saved in config.json (e.g. the command line). */
@@ -91,7 +91,7 @@ export async function runGrid(g: GridSpec, opts: GridOptions): Promise<GridSumma
   const todo = plan.filter((s) => !done.has(runKey(s)));
   const workers = opts.workers ?? availableParallelism();
   const pid = protocolId(g.protocol);
-  const trainer = resolveTrainer(opts.trainer, g.protocol.net);
+  const trainer = resolveTrainer(opts.trainer);
   // One resolved-config file per (protocol, importance, penalty, λ list): a second command with other λs
   // does not overwrite the first one's record.
   const lamTag = g.lambdas.map((l) => String(l).replace(/[^0-9a-zA-Z.-]/g, '_')).join('_');

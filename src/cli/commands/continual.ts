@@ -86,7 +86,7 @@ const continual: CommandModule = {
       .option('perm-seed', { type: 'number', describe: 'seed of the permuted-MNIST permutations (default 0)' })
       .option('eta', { type: 'number', describe: 'η of the stabilized coefficient (default: the learning rate 0.001)' })
       .option('workers', { type: 'number', describe: 'worker threads (default: one per core; 0 = this thread)' })
-      .option('trainer', { choices: TRAINERS as unknown as string[], default: 'auto', describe: 'who runs the training steps: ort (compiled, MLP only) or tfjs; auto = ort for mlp, tfjs for cnn' })
+      .option('trainer', { choices: TRAINERS as unknown as string[], default: 'auto', describe: 'who runs the training steps: ort (compiled graphs on onnxruntime; auto) or tfjs (--backend)' })
       .option('std', { choices: STD_CHOICES, default: 'population', describe: 'std of the report interval' })
       .option('out', { type: 'string', describe: 'output folder (results.jsonl, report, chart)' })
       .option('backend', backendOption),
