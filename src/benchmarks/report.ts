@@ -6,8 +6,10 @@
  * over λ, one panel per importance method).
  *
  * report.json `results[]`: { net, importance, penalty, lambda, runs, mean, ci, lo, hi, std, stdKind, t,
- *   bwt, forgetting, protocolId, accuracyMean (task × after-task), paper[] } — `ci` is the 95% half-width
- *   (null for a single run), [lo, hi] = mean ∓ ci.
+ *   bwt, forgetting, protocolId, accuracyMean (task × after-task), paper[], trainers } — `ci` is the 95%
+ *   half-width (null for a single run), [lo, hi] = mean ∓ ci.
+ * report.json `ordering[]`: the paper's ranking of Fisher / MAS / SI / no EWC at the paper's optimal λ
+ *   against ours, per protocol and penalty (OrderingReport).
  */
 import { join } from 'node:path';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -16,7 +18,7 @@ import { EwcError } from '../util/errors.ts';
 import { markdownTable } from '../report/table.ts';
 import { readResults, RESULTS_FILE } from './grid.ts';
 import { backwardTransfer, finalMeanAccuracy, forgetting, meanInterval, seenMeanAccuracies, type StdKind } from './stats.ts';
-import { paperPointsFor, type PaperPoint } from './paper.ts';
+import { PAPER_POINTS, paperPointsFor, type PaperPoint } from './paper.ts';
 import { paperProtocol, protocolId, type Protocol } from './protocol.ts';
 import type { RunResult } from './run.ts';
 import { writeContinualChart } from './chart.ts';
@@ -43,6 +45,8 @@ export interface ResultRow {
   /** Mean seconds per run. */
   secondsPerRun: number;
   paper: PaperPoint[];
+  /** Runs per training engine (RunResult.trainer; runs recorded before the field existed count as tfjs). */
+  trainers: Record<string, number>;
   /** Whether our interval (or, for one run, our mean) overlaps each paper interval (null: the paper gives none). */
   overlapsPaper: (boolean | null)[];
 }
@@ -58,6 +62,33 @@ export interface BestRow {
   runs: number;
 }
 
+/** One method at the paper's optimal λ (or λ = 0 = no EWC) within one protocol and penalty kind. */
+export interface OrderingEntry {
+  method: string;
+  lambda: number;
+  runs: number;
+  mean: number;
+  ci: number | null;
+  paperMean: number | null;
+  paperCi: number | null;
+}
+
+/**
+ * The paper's ranking of the methods (at their optimal λ, and no EWC) against ours, per protocol and penalty:
+ * `pairs` walks the paper's order from best to worst; `agrees` = our means are in the same order,
+ * `separated` = our intervals do not overlap (a difference the runs resolve).
+ */
+export interface OrderingReport {
+  protocolId: string;
+  net: string;
+  penalty: string;
+  paperProtocol: boolean;
+  entries: OrderingEntry[];
+  paperOrder: string[];
+  ourOrder: string[];
+  pairs: { better: string; worse: string; agrees: boolean; separated: boolean | null }[];
+}
+
 export interface ContinualReport {
   dir: string;
   generatedAt: string;
@@ -65,6 +96,7 @@ export interface ContinualReport {
   protocols: Record<string, Protocol>;
   results: ResultRow[];
   best: BestRow[];
+  ordering: OrderingReport[];
   runs: number;
 }
 
@@ -117,6 +149,7 @@ export function aggregate(results: RunResult[], std: StdKind = 'population'): Om
       accuracyMean,
       secondsPerRun: mean(rs.map((r) => r.timings.totalS)),
       paper,
+      trainers: rs.reduce<Record<string, number>>((acc, r) => ((acc[r.trainer ?? 'tfjs'] = (acc[r.trainer ?? 'tfjs'] ?? 0) + 1), acc), {}),
       // Interval overlap; a single run (no interval of its own) counts as the point mean.
       overlapsPaper: paper.map((p) => (p.ci === null ? null : Math.abs(mi.mean - p.mean) <= (mi.halfWidth ?? 0) + p.ci)),
     });
@@ -136,7 +169,42 @@ export function aggregate(results: RunResult[], std: StdKind = 'population'): Om
     const b = s.reduce((x, y) => (y.mean > x.mean ? y : x));
     best.push({ net: b.net, importance: b.importance, penalty: b.penalty, protocolId: b.protocolId, lambda: b.lambda, mean: b.mean, ci: b.ci, runs: b.runs });
   }
-  return { std, protocols, results: rows, best, runs: results.length };
+  return { std, protocols, results: rows, best, ordering: ordering(rows, protocols), runs: results.length };
+}
+
+const METHODS = ['fisher', 'mas', 'si'] as const;
+
+/** The paper's ranking at its optimal λ per method against ours (see OrderingReport). */
+export function ordering(rows: ResultRow[], protocols: Record<string, Protocol>): OrderingReport[] {
+  const out: OrderingReport[] = [];
+  const keys = new Set(rows.map((r) => JSON.stringify([r.protocolId, r.net])));
+  for (const k of keys) {
+    const [pid, net] = JSON.parse(k) as [string, string];
+    const mine = rows.filter((r) => r.protocolId === pid && r.net === net);
+    const none = mine.find((r) => r.lambda === 0);
+    const nonePaper = PAPER_POINTS.find((p) => p.net === net && p.importance === 'none' && p.source === 'paper');
+    for (const penalty of ['ewc', 'stabilized']) {
+      const entries: OrderingEntry[] = [];
+      for (const m of METHODS) {
+        const pp = PAPER_POINTS.find((p) => p.net === net && p.importance === m && p.penalty === penalty && p.source === 'paper');
+        const r = pp && mine.find((x) => x.importance === m && x.penalty === penalty && x.lambda === pp.lambda);
+        if (pp && r) entries.push({ method: m, lambda: pp.lambda, runs: r.runs, mean: r.mean, ci: r.ci, paperMean: pp.mean, paperCi: pp.ci });
+      }
+      if (entries.length === 0) continue;
+      if (none) entries.push({ method: 'none', lambda: 0, runs: none.runs, mean: none.mean, ci: none.ci, paperMean: nonePaper?.mean ?? null, paperCi: nonePaper?.ci ?? null });
+      const paperOrder = [...entries].sort((a, b) => (b.paperMean ?? -1) - (a.paperMean ?? -1)).map((e) => e.method);
+      const ourOrder = [...entries].sort((a, b) => b.mean - a.mean).map((e) => e.method);
+      const by = new Map(entries.map((e) => [e.method, e]));
+      const pairs = paperOrder.slice(0, -1).map((better, i) => {
+        const a = by.get(better)!;
+        const b = by.get(paperOrder[i + 1])!;
+        const separated = a.ci === null || b.ci === null ? null : Math.abs(a.mean - b.mean) > a.ci + b.ci;
+        return { better, worse: b.method, agrees: a.mean > b.mean, separated };
+      });
+      out.push({ protocolId: pid, net, penalty, paperProtocol: isPaperProtocol(protocols[pid]), entries, paperOrder, ourOrder, pairs });
+    }
+  }
+  return out;
 }
 
 const f4 = (v: number | null) => (v === null || !Number.isFinite(v) ? '–' : v.toFixed(4));
@@ -185,6 +253,7 @@ export function reportMarkdown(rep: ContinualReport, extra: { commands?: string[
     BWT: f4(r.bwt),
     forgetting: f4(r.forgetting),
     's/run': r.secondsPerRun.toFixed(0),
+    trainer: Object.entries(r.trainers).map(([t, n]) => `${t} ${n}`).join(', '),
     paper: !isPaperProtocol(rep.protocols[r.protocolId]) ? 'n/a (not the paper protocol)' : r.paper.map((p) => `${p.mean.toFixed(4)}${p.ci !== null ? ` ± ${p.ci.toFixed(4)}` : ''} (${p.source === 'paper' ? 'paper' : "authors' code here"}${p.runs ? `, ${p.runs} runs` : ''}${p.note ? `, ${p.note}` : ''})`).join('; ') || '–',
     overlap: r.overlapsPaper.map((o) => (o === null ? '–' : o ? 'yes' : 'NO')).join('; ') || '–',
     protocol: r.protocolId,
@@ -196,6 +265,23 @@ export function reportMarkdown(rep: ContinualReport, extra: { commands?: string[
       rep.best.map((b) => ({ net: b.net, importance: b.importance, penalty: b.penalty, 'best λ': b.lambda, mean: f4(b.mean), '± 95%': f4(b.ci), runs: b.runs, protocol: b.protocolId })),
     ),
   );
+  if (rep.ordering.length) {
+    L.push('', "## The paper's ranking of the methods (each at the paper's optimal λ; none = λ 0)", '');
+    for (const o of rep.ordering) {
+      L.push(`### ${o.net}, ${o.penalty === 'ewc' ? 'plain EWC' : 'stabilized EWC'}, protocol ${o.protocolId}${o.paperProtocol ? '' : " (NOT the paper's protocol: the paper's numbers are for its full protocol)"}`, '');
+      L.push(
+        markdownTable(
+          o.entries.map((e) => ({ method: e.method, λ: e.lambda, runs: e.runs, mean: f4(e.mean), '± 95%': f4(e.ci), paper: e.paperMean === null ? '–' : `${e.paperMean.toFixed(4)}${e.paperCi !== null ? ` ± ${e.paperCi.toFixed(4)}` : ' (about)'}` })),
+        ),
+        '',
+      );
+      L.push(`Paper: ${o.paperOrder.join(' > ')}. Ours: ${o.ourOrder.join(' > ')}.`, '');
+      for (const p of o.pairs) {
+        L.push(`- ${p.better} > ${p.worse}: ${p.agrees ? 'holds' : 'does NOT hold'} in our means${p.separated === null ? ' (one run: no interval)' : p.separated ? ', intervals separated' : ', intervals overlap (not resolved by these runs)'}`);
+      }
+      L.push('');
+    }
+  }
   L.push('', '## Mean accuracy matrices (row: task, column: after training task)', '');
   for (const r of rep.results) {
     L.push(`### ${r.net} ${r.importance}/${r.penalty} λ = ${r.lambda} (${r.runs} runs, protocol ${r.protocolId})`, '');
