@@ -11,7 +11,12 @@
  * Wall time and CPU time (user + system of each worker process) are both recorded: on a machine shared with
  * other jobs (see the load average) wall times grow, while CPU time stays near what an idle core would take.
  *
- *   npx tsx scripts/bench-continual.ts [--workers 1,2] [--mlp-steps 200] [--cnn-steps 3] [--out results/continual-bench/bench.json]
+ * `--trainer ort` (default) times the compiled steps the grid uses by default (src/benchmarks/ort-trainer.ts;
+ * the CNN's importances and evaluation run there too, the CNN importance timed on `--cnn-importance` samples
+ * and scaled to 5000); `--trainer tfjs` times the tfjs backend (wasm) for everything.
+ *
+ *   npx tsx scripts/bench-continual.ts [--trainer ort|tfjs] [--workers 1,2] [--mlp-steps 200] [--cnn-steps 3]
+ *       [--cnn-importance 200] [--out results/continual-bench/bench.json]
  */
 import { fork } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -31,6 +36,10 @@ import { computeImportance } from '../src/importance/registry.ts';
 import { EwcPenalty } from '../src/regularizers/penalty.ts';
 import { paperProtocol } from '../src/benchmarks/protocol.ts';
 import { runContinual } from '../src/benchmarks/run.ts';
+import { OrtCnnTrainer, ortMlpTrainer, type OrtClassifierTrainer } from '../src/benchmarks/ort-trainer.ts';
+import { PAPER_ADAM } from '../src/benchmarks/adam.ts';
+import { penaltyCoefficients } from '../src/regularizers/penalty.ts';
+import { MLP_SHAPE } from '../src/model/mlp.ts';
 import { writeJsonAtomic } from '../src/util/atomic.ts';
 
 function arg(name: string, def: string): string {
@@ -43,8 +52,11 @@ interface WorkerTimes {
   mlpImportanceS: number;
   mlpEvalS: number;
   cnnStepMs: number;
+  /** ort only (tfjs: NaN): one CNN importance on 5000 samples and one 10,000-image CNN evaluation. */
+  cnnImportanceS: number;
+  cnnEvalS: number;
   /** The same, in CPU time of the worker process (user + system): what an idle core would take. */
-  cpu: { mlpStepMs: number; mlpImportanceS: number; mlpEvalS: number; cnnStepMs: number };
+  cpu: { mlpStepMs: number; mlpImportanceS: number; mlpEvalS: number; cnnStepMs: number; cnnImportanceS: number; cnnEvalS: number };
   fullMlpRunS?: number;
 }
 
@@ -83,6 +95,83 @@ function timeSteps(net: BenchNet, steps: number, penalty: EwcPenalty | null, tas
   return { wall: t.wall / steps, cpu: t.cpu / steps };
 }
 
+async function timedAsync(f: () => Promise<void>): Promise<{ wall: number; cpu: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await f();
+  const c = process.cpuUsage(c0);
+  return { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 };
+}
+
+/** Steps of a compiled trainer on random training batches of `task` (after one warm-up step that compiles). */
+async function timeOrtSteps(t: OrtClassifierTrainer, steps: number, task: ReturnType<typeof buildStream>[number]): Promise<{ wall: number; cpu: number }> {
+  const x = new Float32Array(100 * IMAGE_PIXELS);
+  const y = new Int32Array(100);
+  const rng = mulberry32(7);
+  const fill = () => {
+    for (let b = 0; b < 100; b++) {
+      const i = Math.floor(rng() * task.data.train.n);
+      for (let k = 0; k < IMAGE_PIXELS; k++) x[b * IMAGE_PIXELS + k] = task.data.train.images[i * IMAGE_PIXELS + k] / 255;
+      y[b] = task.data.train.labels[i];
+    }
+  };
+  fill();
+  await t.step(x, y, 100);
+  const r = await timedAsync(async () => {
+    for (let s = 0; s < steps; s++) {
+      fill();
+      await t.step(x, y, 100);
+    }
+  });
+  return { wall: r.wall / steps, cpu: r.cpu / steps };
+}
+
+async function childOrt(): Promise<void> {
+  await initBackend('wasm');
+  const mlpSteps = Number(arg('mlp-steps', '200'));
+  const cnnSteps = Number(arg('cnn-steps', '3'));
+  const cnnImp = Number(arg('cnn-importance', '200'));
+  const mnist = loadMnist();
+  const [task] = buildStream({ kind: 'permuted-mnist', tasks: 1, permSeed: 0 }, { mnist });
+  const mlp = new Mlp(mulberry32(1));
+  const names = [...mlp.params.keys()];
+  const s = lastTrainingSamples(task, 5000);
+  let omega!: ReturnType<typeof computeImportance>;
+  const imp = timed(() => {
+    omega = computeImportance('fisher', mlp.importanceTarget(), { kind: 'labelled', x: { shape: [s.n, IMAGE_PIXELS], data: s.x }, y: s.y }, { names, mode: 'vectorised', batchSize: 250 });
+  });
+  const anchor = new Map([...mlp.params].map(([n, v]) => [n, { shape: v.shape, data: v.dataSync() as Float32Array }]));
+  const trainer = ortMlpTrainer(MLP_SHAPE, PAPER_ADAM);
+  trainer.pull(mlp.params);
+  trainer.setPenalty({ c: penaltyCoefficients(omega, { kind: 'ewc', lambda: 41, eta: 0.001 }), anchor });
+  const step = await timeOrtSteps(trainer, mlpSteps, task);
+  await trainer.dispose();
+  const ev = timed(() => evaluateTask(mlp, task));
+  mlp.dispose();
+  const cnn = new Cnn(mulberry32(1));
+  const ct = new OrtCnnTrainer(PAPER_ADAM);
+  ct.pull(cnn.params, cnn.buffers);
+  const cstep = cnnSteps > 0 ? await timeOrtSteps(ct, cnnSteps, task) : { wall: NaN, cpu: NaN };
+  const cs = lastTrainingSamples(task, cnnImp);
+  await ct.importance('fisher', { x: cs.x.subarray(0, IMAGE_PIXELS), y: cs.y.subarray(0, 1), n: 1 }); // compile
+  const cimp = await timedAsync(async () => void (await ct.importance('fisher', cs)));
+  await ct.evaluate(task, 500, 500); // compile
+  const cev = await timedAsync(async () => void (await ct.evaluate(task, 500)));
+  await ct.dispose();
+  cnn.dispose();
+  const scale = 5000 / cs.n;
+  const out: WorkerTimes = {
+    mlpStepMs: step.wall,
+    mlpImportanceS: imp.wall / 1000,
+    mlpEvalS: ev.wall / 1000,
+    cnnStepMs: cstep.wall,
+    cnnImportanceS: (cimp.wall * scale) / 1000,
+    cnnEvalS: cev.wall / 1000,
+    cpu: { mlpStepMs: step.cpu, mlpImportanceS: imp.cpu / 1000, mlpEvalS: ev.cpu / 1000, cnnStepMs: cstep.cpu, cnnImportanceS: (cimp.cpu * scale) / 1000, cnnEvalS: cev.cpu / 1000 },
+  };
+  process.send!(out);
+}
+
 async function child(): Promise<void> {
   await initBackend('wasm');
   const mlpSteps = Number(arg('mlp-steps', '200'));
@@ -111,7 +200,9 @@ async function child(): Promise<void> {
     mlpImportanceS: imp.wall / 1000,
     mlpEvalS: ev.wall / 1000,
     cnnStepMs: cstep.wall,
-    cpu: { mlpStepMs: step.cpu, mlpImportanceS: imp.cpu / 1000, mlpEvalS: ev.cpu / 1000, cnnStepMs: cstep.cpu },
+    cnnImportanceS: NaN,
+    cnnEvalS: NaN,
+    cpu: { mlpStepMs: step.cpu, mlpImportanceS: imp.cpu / 1000, mlpEvalS: ev.cpu / 1000, cnnStepMs: cstep.cpu, cnnImportanceS: NaN, cnnEvalS: NaN },
   };
   if (process.argv.includes('--full-mlp')) {
     const t0 = performance.now();
@@ -156,6 +247,10 @@ async function main(): Promise<void> {
       fullMlpRunS: times[0].fullMlpRunS ?? null,
       cnnStepMs: +cnnStepMs.toFixed(0),
       cnnEpochS: +((600 * cnnStepMs) / 1000).toFixed(0),
+      cnnImportanceS: +mean((t) => t.cnnImportanceS).toFixed(1),
+      cnnEvalS: +mean((t) => t.cnnEvalS).toFixed(2),
+      // paper CNN run: 4 tasks × 6 epochs × 600 steps + 3 importances (5000 samples) + 10 task evaluations
+      cnnRunS: +((24 * 600 * cnnStepMs) / 1000 + 3 * mean((t) => t.cnnImportanceS) + 10 * mean((t) => t.cnnEvalS)).toFixed(0),
       cpu: {
         mlpStepMs: +cpuStepMs.toFixed(2),
         mlpImportanceS: +mean((t) => t.cpu.mlpImportanceS).toFixed(2),
@@ -171,21 +266,22 @@ async function main(): Promise<void> {
   }
   const result = {
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-    backend: 'wasm',
+    trainer: arg('trainer', 'ort'),
+    backend: 'wasm (tfjs parts)',
     protocol: 'MLP run = 10 tasks × 6 epochs × 600 steps (batch 100) + 9 Fisher importances (5000 samples) + 55 test evaluations; CNN epoch = 600 steps',
     reference: "authors' PyTorch code on this machine (method.md §3): 119.5 s per full FC run (1 thread), 78–127 s per CNN epoch",
     rows,
     measuredAt: new Date().toISOString(),
   };
   writeJsonAtomic(outPath, result);
-  console.log('| workers | MLP step ms | importance s | eval s | s / MLP run | MLP runs/h (all workers) | CNN step ms | s / CNN epoch | CPU-s / MLP run | CPU-s / CNN epoch | load avg |');
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| workers | MLP step ms | importance s | eval s | s / MLP run | MLP runs/h (all workers) | CNN step ms | s / CNN epoch | CNN importance s | CNN eval s | s / CNN run (paper) | CPU-s / MLP run | CPU-s / CNN epoch | load avg |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
     const c = r.cpu as Record<string, number>;
-    console.log(`| ${r.workers} | ${r.mlpStepMs} | ${r.mlpImportanceS} | ${r.mlpEvalS} | ${r.mlpRunS} | ${r.mlpRunsPerHour} | ${r.cnnStepMs} | ${r.cnnEpochS} | ${c.mlpRunS} | ${c.cnnEpochS} | ${r.loadAvgBefore}→${r.loadAvgAfter} |`);
+    console.log(`| ${r.workers} | ${r.mlpStepMs} | ${r.mlpImportanceS} | ${r.mlpEvalS} | ${r.mlpRunS} | ${r.mlpRunsPerHour} | ${r.cnnStepMs} | ${r.cnnEpochS} | ${r.cnnImportanceS} | ${r.cnnEvalS} | ${r.cnnRunS} | ${c.mlpRunS} | ${c.cnnEpochS} | ${r.loadAvgBefore}→${r.loadAvgAfter} |`);
   }
   console.log(`wrote ${outPath}`);
 }
 
-if (process.argv.includes('--child')) await child();
+if (process.argv.includes('--child')) await (arg('trainer', 'ort') === 'ort' ? childOrt() : child());
 else await main();
