@@ -1,32 +1,28 @@
 #!/usr/bin/env bash
 # The measured MLP reproduction (method.md §3: permuted MNIST, 10 tasks × 6 epochs — the paper protocol),
-# at λ = 0 and each method's paper-optimal λ. Jobs are dealt alternately to two single-worker streams
-# (2 cores) in rounds, so an interrupted reproduction still covers every configuration:
-#   plain EWC round r = {λ=0, Fisher 41, MAS 4.5, SI 0.25} run r; stabilized round r = {Fisher 85, MAS 8.5, SI 0.64} run r;
-#   order: plain 1, plain 2, stabilized 1, plain 3, stabilized 2, plain 4, stabilized 3, plain 5, stabilized 4, stabilized 5.
-# Training steps run on onnxruntime (--trainer auto = ort for the MLP); the first six runs of results.jsonl
-# were trained by tfjs (wasm) before the compiled trainer existed (field `trainer` absent = tfjs).
-# Every command resumes (finished runs are skipped), so rerunning this script continues where it stopped.
-# Usage: bash results/continual-mlp/run.sh
+# at λ = 0 and each method's paper-optimal λ, RUNS runs each (default 5).
+# Two single-worker streams (2 cores); each configuration belongs to ONE stream (a command with --runs r runs
+# every missing run below r, so two streams sharing a configuration could compute the same run twice), and a
+# stream goes round-robin over its configurations by run index, so an interrupted reproduction still covers
+# every configuration. Every command resumes (finished runs are skipped): rerunning continues where it stopped.
+#   stream 0: λ=0, Fisher 41, Fisher-stabilized 85, SI-stabilized 0.64
+#   stream 1: MAS 4.5, SI 0.25, MAS-stabilized 8.5
+# Training steps run on onnxruntime (--trainer auto = ort); the first six runs of results.jsonl were trained by
+# tfjs (wasm) before the compiled trainer existed (field `trainer` absent = tfjs).
+# Usage: [RUNS=5] [OUT=results/continual-mlp] bash results/continual-mlp/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-results/continual-mlp}
-plain() { jobs+=("fisher ewc 0 $1" "fisher ewc 41 $1" "mas ewc 4.5 $1" "si ewc 0.25 $1"); }
-stab() { jobs+=("fisher stabilized 85 $1" "mas stabilized 8.5 $1" "si stabilized 0.64 $1"); }
-jobs=()
-plain 1; plain 2; stab 1; plain 3; stab 2; plain 4; stab 3; plain 5; stab 4; stab 5
-stream() { # $1 = 0|1: runs every other job
-  local i=0
-  for j in "${jobs[@]}"; do
-    if [ $((i % 2)) -eq "$1" ]; then
-      set -- "$1" $j
-      node bin/ewc-lm.mjs continual --net mlp --preset paper --importance "$2" --penalty "$3" --lambda "$4" \
-        --runs "$5" --workers 0 --out $OUT
-      set -- "$1"
-    fi
-    i=$((i + 1))
+stream() { # $@ = configurations "importance penalty λ"
+  local configs=("$@") r c imp pen lam
+  for r in $(seq 1 "${RUNS:-5}"); do
+    for c in "${configs[@]}"; do
+      read -r imp pen lam <<< "$c"
+      node bin/ewc-lm.mjs continual --net mlp --preset paper --importance "$imp" --penalty "$pen" --lambda "$lam" \
+        --runs "$r" --workers 0 --out "$OUT"
+    done
   done
 }
-stream 0 & a=$!
-stream 1 & b=$!
+stream "fisher ewc 0" "fisher ewc 41" "fisher stabilized 85" "si stabilized 0.64" & a=$!
+stream "mas ewc 4.5" "si ewc 0.25" "mas stabilized 8.5" & b=$!
 wait $a $b
