@@ -133,7 +133,17 @@ export async function runContinual(spec: RunSpec, data: StreamData, opts: RunOpt
   try {
     for (let t = 0; t < T; t++) {
       si?.startTask(net.params);
-      const plan = { epochs: p.epochs, batchSize: p.batchSize, trainLimit: p.trainLimit ?? undefined, rng: shuffleRng };
+      // Progress within a task: at most one line per 30 s (steps/s and the task's ETA).
+      const tt0 = performance.now();
+      let lastLog = tt0;
+      const onProgress = (step: number, total: number, loss: number) => {
+        const now = performance.now();
+        if (now - lastLog < 30_000 || step === total) return;
+        lastLog = now;
+        const rate = step / ((now - tt0) / 1000);
+        opts.log?.(`[${tag}] task ${t + 1}/${T}: step ${step}/${total}, ${rate.toFixed(1)} steps/s, loss ${loss.toFixed(4)}, task ETA ${((total - step) / rate).toFixed(0)} s`);
+      };
+      const plan = { epochs: p.epochs, batchSize: p.batchSize, trainLimit: p.trainLimit ?? undefined, rng: shuffleRng, onProgress, progressEvery: 10 };
       let tr;
       if (ort) {
         ort.pull(net.params, buffers);
