@@ -126,11 +126,14 @@ async function timeOrtSteps(t: OrtClassifierTrainer, steps: number, task: Return
   return { wall: r.wall / steps, cpu: r.cpu / steps };
 }
 
-async function childOrt(): Promise<void> {
+/**
+ * What both children share: the backend, the step counts, MNIST task 1, a fresh MLP and one Fisher importance
+ * on its last 5000 training samples (timed; vectorised, as a grid run) with the anchor for the penalty.
+ */
+async function setup() {
   await initBackend('wasm');
   const mlpSteps = Number(arg('mlp-steps', '200'));
   const cnnSteps = Number(arg('cnn-steps', '3'));
-  const cnnImp = Number(arg('cnn-importance', '200'));
   const mnist = loadMnist();
   const [task] = buildStream({ kind: 'permuted-mnist', tasks: 1, permSeed: 0 }, { mnist });
   const mlp = new Mlp(mulberry32(1));
@@ -141,6 +144,12 @@ async function childOrt(): Promise<void> {
     omega = computeImportance('fisher', mlp.importanceTarget(), { kind: 'labelled', x: { shape: [s.n, IMAGE_PIXELS], data: s.x }, y: s.y }, { names, mode: 'vectorised', batchSize: 250 });
   });
   const anchor = new Map([...mlp.params].map(([n, v]) => [n, { shape: v.shape, data: v.dataSync() as Float32Array }]));
+  return { mlpSteps, cnnSteps, mnist, task, mlp, names, imp, omega, anchor };
+}
+
+async function childOrt(): Promise<void> {
+  const { mlpSteps, cnnSteps, task, mlp, imp, omega, anchor } = await setup();
+  const cnnImp = Number(arg('cnn-importance', '200'));
   const trainer = ortMlpTrainer(MLP_SHAPE, PAPER_ADAM);
   trainer.pull(mlp.params);
   trainer.setPenalty({ c: penaltyCoefficients(omega, { kind: 'ewc', lambda: 41, eta: 0.001 }), anchor });
@@ -173,20 +182,7 @@ async function childOrt(): Promise<void> {
 }
 
 async function child(): Promise<void> {
-  await initBackend('wasm');
-  const mlpSteps = Number(arg('mlp-steps', '200'));
-  const cnnSteps = Number(arg('cnn-steps', '3'));
-  const mnist = loadMnist();
-  const [task] = buildStream({ kind: 'permuted-mnist', tasks: 1, permSeed: 0 }, { mnist });
-  const mlp = new Mlp(mulberry32(1));
-  const names = [...mlp.params.keys()];
-  // Importance + penalty as in a grid run (the penalty is active from task 2 on).
-  const s = lastTrainingSamples(task, 5000);
-  let omega!: ReturnType<typeof computeImportance>;
-  const imp = timed(() => {
-    omega = computeImportance('fisher', mlp.importanceTarget(), { kind: 'labelled', x: { shape: [s.n, IMAGE_PIXELS], data: s.x }, y: s.y }, { names, mode: 'vectorised', batchSize: 250 });
-  });
-  const anchor = new Map([...mlp.params].map(([n, v]) => [n, { shape: v.shape, data: v.dataSync() as Float32Array }]));
+  const { mlpSteps, cnnSteps, mnist, task, mlp, names, imp, omega, anchor } = await setup();
   const penalty = new EwcPenalty({ config: { kind: 'ewc', lambda: 41, eta: 0.001 }, omega, anchor, names });
   const step = timeSteps(mlp, mlpSteps, penalty, task);
   const ev = timed(() => evaluateTask(mlp, task));
@@ -206,7 +202,7 @@ async function child(): Promise<void> {
   };
   if (process.argv.includes('--full-mlp')) {
     const t0 = performance.now();
-    runContinual({ protocol: paperProtocol('mlp'), importance: 'fisher', penalty: 'ewc', lambda: 41, run: 0 }, { mnist });
+    await runContinual({ protocol: paperProtocol('mlp'), importance: 'fisher', penalty: 'ewc', lambda: 41, run: 0 }, { mnist });
     out.fullMlpRunS = (performance.now() - t0) / 1000;
   }
   process.send!(out);

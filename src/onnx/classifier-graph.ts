@@ -52,6 +52,25 @@ export function buildMlpStepGraph(spec: MlpStepSpec): BuiltGraph {
   const loss = reduceMean(softmaxCrossEntropy(h, y), [0]); // []
   const outputs: Value[] = [g.output(loss, 'loss')];
   const raw = gradients(loss, names.map(p));
+  fusedUpdate(g, names, p, raw, spec, outputs);
+  const model = g.toModel(outputs, { pruneInputs: true });
+  return { model, inputs: g.inputs.map((v) => v.name), outputs: outputs.map((v) => v.name) };
+}
+
+/**
+ * The part of a fused training step after the task gradients (shared by the MLP and CNN graphs): total
+ * gradient g = task gradient + 2c(θ − θ*) (inputs pen_c:N, pen_anchor:N when `penalty`), the optimizer
+ * update (slot:<slot>:N, h:<scalar> inputs), SI's new:si:N = si:N − g·Δθ (when `si`); appends the outputs
+ * new:si:N, new:param:N, new:slot:<slot>:N to `outputs`.
+ */
+export function fusedUpdate(
+  g: Graph,
+  names: readonly string[],
+  p: (n: string) => Value,
+  raw: Map<string, Value>,
+  spec: { optimizer: OptimizerGraphSpec; penalty: boolean; si: boolean },
+  outputs: Value[],
+): void {
   const pen = penaltyTerms(g, spec.penalty ? names : [], p);
   const total = new Map<string, Value>();
   g.untaped(() => {
@@ -63,14 +82,9 @@ export function buildMlpStepGraph(spec: MlpStepSpec): BuiltGraph {
   });
   const slotVals = new Map<string, Value>();
   for (const s of slotNames(spec.optimizer)) for (const n of names) slotVals.set(`${s}:${n}`, g.input(`slot:${s}:${n}`, 'float32', p(n).shape));
-  const hyperCache = new Map<string, Value>();
-  const hyper = (n: string) => {
-    let v = hyperCache.get(n);
-    if (!v) hyperCache.set(n, (v = g.input(`h:${n}`, 'float32', [])));
-    return v;
-  };
-  for (const hn of hyperNames(spec.optimizer, false)) hyper(hn);
-  const up = optimizerUpdate(g, spec.optimizer, names, p, total, (s, n) => slotVals.get(`${s}:${n}`)!, hyper, false);
+  const hyper = new Map<string, Value>();
+  for (const h of hyperNames(spec.optimizer, false)) hyper.set(h, g.input(`h:${h}`, 'float32', []));
+  const up = optimizerUpdate(g, spec.optimizer, names, p, total, (s, n) => slotVals.get(`${s}:${n}`)!, (h) => hyper.get(h)!, false);
   if (spec.si) {
     g.untaped(() => {
       for (const n of names) {
@@ -81,6 +95,4 @@ export function buildMlpStepGraph(spec: MlpStepSpec): BuiltGraph {
   }
   for (const n of names) outputs.push(g.output(up.params.get(n)!, `new:param:${n}`));
   for (const [s, m] of up.slots) for (const n of names) outputs.push(g.output(m.get(n)!, `new:slot:${s}:${n}`));
-  const model = g.toModel(outputs, { pruneInputs: true });
-  return { model, inputs: g.inputs.map((v) => v.name), outputs: outputs.map((v) => v.name) };
 }

@@ -18,8 +18,9 @@ import { abs, add, div, leakyRelu, mul, reduceMean, reduceSum, sqrt, sub } from 
 import { argmaxLast, linear, softmax, softmaxCrossEntropy } from './ops-nn.ts';
 import { reshape, transpose } from './ops-shape.ts';
 import { conv2d, maxPool2, reshapeBias } from './ops-conv.ts';
-import { hyperNames, optimizerUpdate, slotNames, type OptimizerGraphSpec } from './optimizer-graph.ts';
-import { penaltyTerms, type BuiltGraph, type ParamSpec } from './train-graph.ts';
+import type { OptimizerGraphSpec } from './optimizer-graph.ts';
+import type { BuiltGraph, ParamSpec } from './train-graph.ts';
+import { fusedUpdate } from './classifier-graph.ts';
 
 export const CNN_CONVS = [
   { name: 'conv1', k: 5, cin: 1, cout: 64 },
@@ -110,14 +111,7 @@ export function buildCnnStepGraph(spec: { batch: number; optimizer: OptimizerGra
   const loss = reduceMean(softmaxCrossEntropy(f.logits, y), [0]);
   const outputs: Value[] = [g.output(loss, 'loss')];
   const raw = gradients(loss, names.map(p));
-  const pen = penaltyTerms(g, spec.penalty ? names : [], p);
-  const total = new Map<string, Value>();
   g.untaped(() => {
-    for (const n of names) {
-      const d = raw.get(`param:${n}`)!;
-      const pg = pen.grads.get(n);
-      total.set(n, pg ? add(d, pg) : d);
-    }
     // Running statistics (torch BatchNorm2d): r ← (1 − m)·r + m·batch, unbiased variance.
     for (const s of f.stats) {
       const C = s.mean.shape[1];
@@ -128,21 +122,7 @@ export function buildCnnStepGraph(spec: { batch: number; optimizer: OptimizerGra
       outputs.push(g.output(rm, `new:buf:${s.bn}.running_mean`), g.output(rv, `new:buf:${s.bn}.running_var`));
     }
   });
-  const slotVals = new Map<string, Value>();
-  for (const s of slotNames(spec.optimizer)) for (const n of names) slotVals.set(`${s}:${n}`, g.input(`slot:${s}:${n}`, 'float32', p(n).shape));
-  const hyper = new Map<string, Value>();
-  for (const h of hyperNames(spec.optimizer, false)) hyper.set(h, g.input(`h:${h}`, 'float32', []));
-  const up = optimizerUpdate(g, spec.optimizer, names, p, total, (s, n) => slotVals.get(`${s}:${n}`)!, (h) => hyper.get(h)!, false);
-  if (spec.si) {
-    g.untaped(() => {
-      for (const n of names) {
-        const si = g.input(`si:${n}`, 'float32', p(n).shape);
-        outputs.push(g.output(sub(si, mul(total.get(n)!, sub(up.params.get(n)!, p(n)))), `new:si:${n}`));
-      }
-    });
-  }
-  for (const n of names) outputs.push(g.output(up.params.get(n)!, `new:param:${n}`));
-  for (const [s, m] of up.slots) for (const n of names) outputs.push(g.output(m.get(n)!, `new:slot:${s}:${n}`));
+  fusedUpdate(g, names, p, raw, spec, outputs);
   const model = g.toModel(outputs, { pruneInputs: true });
   return { model, inputs: g.inputs.map((v) => v.name), outputs: outputs.map((v) => v.name) };
 }

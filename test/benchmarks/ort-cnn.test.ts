@@ -11,38 +11,17 @@ import { Cnn } from '../../src/model/cnn.ts';
 import { NamedAdam, PAPER_ADAM } from '../../src/benchmarks/adam.ts';
 import { evaluateTask, trainStep, type StepHooks } from '../../src/benchmarks/train.ts';
 import { OrtCnnTrainer } from '../../src/benchmarks/ort-trainer.ts';
-import { EwcPenalty, penaltyCoefficients } from '../../src/regularizers/penalty.ts';
+import type { EwcPenalty } from '../../src/regularizers/penalty.ts';
 import { SiTracker } from '../../src/importance/si.ts';
 import { computeImportance } from '../../src/importance/registry.ts';
 import { buildStream } from '../../src/data/images/streams.ts';
 import { loadStreamData } from '../../src/benchmarks/grid.ts';
-import type { Importances } from '../../src/importance/types.ts';
+import { excess, host, penaltyOnBoth, randomBatch, stepBoth } from './compare.ts';
 import { quickProtocol, resolveProtocol } from '../../src/benchmarks/protocol.ts';
 import { runContinual } from '../../src/benchmarks/run.ts';
 
-function host(m: Map<string, tf.Variable>): Importances {
-  const out: Importances = new Map();
-  for (const [n, v] of m) out.set(n, { shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) });
-  return out;
-}
 
-/** max over entries of |a − r| − (atol + rtol·|r|) (≤ 0 passes); NaN → +Infinity. */
-function excess(a: ArrayLike<number>, r: ArrayLike<number>, atol: number, rtol: number): number {
-  let worst = -Infinity;
-  for (let i = 0; i < r.length; i++) {
-    const e = Math.abs(a[i] - r[i]) - (atol + rtol * Math.abs(r[i]));
-    worst = Math.max(worst, Number.isNaN(e) ? Infinity : e);
-  }
-  return worst;
-}
-
-function batch(B: number, seed: number): { x: Float32Array; y: Int32Array } {
-  const r = mulberry32(seed);
-  return {
-    x: Float32Array.from({ length: B * 784 }, () => (r() < 0.7 ? 0 : r())),
-    y: Int32Array.from({ length: B }, () => Math.floor(r() * 10)),
-  };
-}
+const batch = randomBatch;
 
 const trainers: OrtCnnTrainer[] = [];
 beforeAll(async () => {
@@ -61,27 +40,9 @@ describe('OrtCnnTrainer = the tfjs CNN', () => {
     const adam = new NamedAdam(PAPER_ADAM);
     const names = [...ref.params.keys()];
     trainer.pull(ours.params, ours.buffers);
-    const run = async (b: { x: Float32Array; y: Int32Array }, penalty: EwcPenalty | null, hooks: StepHooks[]) => {
-      const B = b.y.length;
-      const xt = tf.tensor2d(b.x, [B, 784]);
-      const yt = tf.tensor1d(b.y, 'int32');
-      const lr = trainStep(ref, xt, yt, adam, penalty, hooks);
-      const lo = await trainer.step(b.x, b.y, B);
-      expect(Number.isNaN(lo)).toBe(false);
-      expect(Math.abs(lo - lr)).toBeLessThan(1e-4 + 1e-4 * lr);
-      xt.dispose();
-      yt.dispose();
-    };
-    const r = mulberry32(9);
-    const omega: Importances = new Map();
-    const anchor: Importances = new Map();
-    for (const [n, t] of host(ref.params)) {
-      omega.set(n, { shape: t.shape, data: Float32Array.from(t.data, () => 10 ** (r() * 6 - 3)) });
-      anchor.set(n, { shape: t.shape, data: Float32Array.from(t.data, (v) => v + 0.05 * (r() - 0.5)) });
-    }
-    const cfg = { kind: 'stabilized' as const, lambda: 675, eta: 0.001 };
-    const penalty = new EwcPenalty({ config: cfg, omega, anchor, names });
-    trainer.setPenalty({ c: penaltyCoefficients(omega, cfg), anchor });
+    const run = (b: { x: Float32Array; y: Int32Array }, penalty: EwcPenalty, hooks: StepHooks[]) =>
+      stepBoth(ref, trainer, adam, b, { atol: 1e-4, rtol: 1e-4 }, penalty, hooks);
+    const penalty = penaltyOnBoth(ref, trainer, { kind: 'stabilized', lambda: 675, eta: 0.001 });
     const si = new SiTracker(names);
     si.startTask(ref.params);
     trainer.setSi(true);

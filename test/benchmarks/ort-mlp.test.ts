@@ -2,45 +2,25 @@
  * The compiled MLP step (src/benchmarks/ort-mlp.ts) against the tfjs step of train.ts: same parameters,
  * Adam moments, penalty and SI path integral after several steps (small hidden widths: same code path).
  */
-import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backends/index.ts';
 import { mulberry32 } from '../../src/data/images/rng.ts';
 import { Mlp } from '../../src/model/mlp.ts';
 import { NamedAdam, PAPER_ADAM } from '../../src/benchmarks/adam.ts';
-import { trainStep, type StepHooks } from '../../src/benchmarks/train.ts';
+import type { StepHooks } from '../../src/benchmarks/train.ts';
 import { ortMlpTrainer, type OrtClassifierTrainer } from '../../src/benchmarks/ort-trainer.ts';
-import { EwcPenalty, penaltyCoefficients } from '../../src/regularizers/penalty.ts';
+import type { EwcPenalty } from '../../src/regularizers/penalty.ts';
 import { SiTracker } from '../../src/importance/si.ts';
-import type { Importances } from '../../src/importance/types.ts';
+import { excess, host, penaltyOnBoth, randomBatch, stepBoth } from './compare.ts';
 import { quickProtocol, resolveProtocol } from '../../src/benchmarks/protocol.ts';
 import { loadStreamData } from '../../src/benchmarks/grid.ts';
 import { resolveTrainer, runContinual } from '../../src/benchmarks/run.ts';
 
 const WIDTHS = [784, 24, 16, 10];
 
-function host(params: Map<string, tf.Variable>): Importances {
-  const out: Importances = new Map();
-  for (const [n, v] of params) out.set(n, { shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) });
-  return out;
-}
-
-/** max over entries of |a − r| − (atol + rtol·|r|) (≤ 0 passes); NaN → +Infinity. */
-function excess(a: ArrayLike<number>, r: ArrayLike<number>, atol: number, rtol: number): number {
-  let worst = -Infinity;
-  for (let i = 0; i < r.length; i++) {
-    const e = Math.abs(a[i] - r[i]) - (atol + rtol * Math.abs(r[i]));
-    worst = Math.max(worst, Number.isNaN(e) ? Infinity : e);
-  }
-  return worst;
-}
 
 function batches(n: number, B: number, seed: number): { x: Float32Array; y: Int32Array }[] {
-  const r = mulberry32(seed);
-  return Array.from({ length: n }, () => ({
-    x: Float32Array.from({ length: B * 784 }, () => (r() < 0.7 ? 0 : r())), // MNIST-like: mostly zeros
-    y: Int32Array.from({ length: B }, () => Math.floor(r() * 10)),
-  }));
+  return Array.from({ length: n }, (_, k) => randomBatch(B, seed * 1000 + k));
 }
 
 beforeAll(async () => {
@@ -64,28 +44,10 @@ describe('OrtMlpTrainer = tfjs trainStep', () => {
       // A pre-task: 3 steps without penalty so that θ* ≠ θ_0 and Adam's moments carry over.
       const pre = batches(3, 20, 11);
       trainer.pull(ours.params);
-      for (const b of pre) {
-        const xt = tf.tensor2d(b.x, [20, 784]);
-        const yt = tf.tensor1d(b.y, 'int32');
-        const lr = trainStep(ref, xt, yt, adam);
-        const lo = await trainer.step(b.x, b.y, 20);
-        expect(Math.abs(lo - lr)).toBeLessThan(1e-5 + 1e-5 * lr);
-        xt.dispose();
-        yt.dispose();
-      }
+      for (const b of pre) await stepBoth(ref, trainer, adam, b, { atol: 1e-5, rtol: 1e-5 });
       let penalty: EwcPenalty | null = null;
       if (mode !== 'plain') {
-        // Ω: a spread of magnitudes; anchor = the current parameters perturbed so the penalty acts at once.
-        const r = mulberry32(9);
-        const omega: Importances = new Map();
-        const anchor: Importances = new Map();
-        for (const [n, t] of host(ref.params)) {
-          omega.set(n, { shape: t.shape, data: Float32Array.from(t.data, () => 10 ** (r() * 6 - 3)) });
-          anchor.set(n, { shape: t.shape, data: Float32Array.from(t.data, (v) => v + 0.05 * (r() - 0.5)) });
-        }
-        const cfg = { kind: mode === 'stabilized penalty' ? ('stabilized' as const) : ('ewc' as const), lambda: 41, eta: 0.001 };
-        penalty = new EwcPenalty({ config: cfg, omega, anchor, names });
-        trainer.setPenalty({ c: penaltyCoefficients(omega, cfg), anchor });
+        penalty = penaltyOnBoth(ref, trainer, { kind: mode === 'stabilized penalty' ? 'stabilized' : 'ewc', lambda: 41, eta: 0.001 });
       }
       const si = mode === 'ewc penalty + SI' ? new SiTracker(names) : null;
       const hooks: StepHooks[] = si
@@ -95,17 +57,7 @@ describe('OrtMlpTrainer = tfjs trainStep', () => {
       trainer.setSi(!!si);
       const main = batches(6, 20, 12);
       main[5] = batches(1, 7, 13)[0];
-      for (const b of main) {
-        const B = b.y.length;
-        const xt = tf.tensor2d(b.x, [B, 784]);
-        const yt = tf.tensor1d(b.y, 'int32');
-        const lr = trainStep(ref, xt, yt, adam, penalty, hooks);
-        const lo = await trainer.step(b.x, b.y, B);
-        expect(Number.isNaN(lo)).toBe(false);
-        expect(Math.abs(lo - lr)).toBeLessThan(1e-5 + 1e-4 * lr);
-        xt.dispose();
-        yt.dispose();
-      }
+      for (const b of main) await stepBoth(ref, trainer, adam, b, { atol: 1e-5, rtol: 1e-4 }, penalty, hooks);
       expect(trainer.steps).toBe(9);
       trainer.push(ours.params);
       const a = host(ours.params);
