@@ -212,6 +212,7 @@ async function main(): Promise<void> {
   const workerCounts = arg('workers', `1,${cpus().length}`).split(',').map(Number);
   const outPath = arg('out', 'results/continual-bench/bench.json');
   const rows: Record<string, unknown>[] = [];
+  const ort = arg('trainer', 'ort') === 'ort';
   for (const w of [...new Set(workerCounts)]) {
     const load0 = loadavg()[0];
     const t0 = performance.now();
@@ -243,10 +244,11 @@ async function main(): Promise<void> {
       fullMlpRunS: times[0].fullMlpRunS ?? null,
       cnnStepMs: +cnnStepMs.toFixed(0),
       cnnEpochS: +((600 * cnnStepMs) / 1000).toFixed(0),
-      cnnImportanceS: +mean((t) => t.cnnImportanceS).toFixed(1),
-      cnnEvalS: +mean((t) => t.cnnEvalS).toFixed(2),
+      // ort only (process.send turns the tfjs children's NaN into null): null = not measured
+      cnnImportanceS: ort ? +mean((t) => t.cnnImportanceS).toFixed(1) : null,
+      cnnEvalS: ort ? +mean((t) => t.cnnEvalS).toFixed(2) : null,
       // paper CNN run: 4 tasks × 6 epochs × 600 steps + 3 importances (5000 samples) + 10 task evaluations
-      cnnRunS: +((24 * 600 * cnnStepMs) / 1000 + 3 * mean((t) => t.cnnImportanceS) + 10 * mean((t) => t.cnnEvalS)).toFixed(0),
+      cnnRunS: ort ? +((24 * 600 * cnnStepMs) / 1000 + 3 * mean((t) => t.cnnImportanceS) + 10 * mean((t) => t.cnnEvalS)).toFixed(0) : null,
       cpu: {
         mlpStepMs: +cpuStepMs.toFixed(2),
         mlpImportanceS: +mean((t) => t.cpu.mlpImportanceS).toFixed(2),
@@ -274,7 +276,7 @@ async function main(): Promise<void> {
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
     const c = r.cpu as Record<string, number>;
-    console.log(`| ${r.workers} | ${r.mlpStepMs} | ${r.mlpImportanceS} | ${r.mlpEvalS} | ${r.mlpRunS} | ${r.mlpRunsPerHour} | ${r.cnnStepMs} | ${r.cnnEpochS} | ${r.cnnImportanceS} | ${r.cnnEvalS} | ${r.cnnRunS} | ${c.mlpRunS} | ${c.cnnEpochS} | ${r.loadAvgBefore}→${r.loadAvgAfter} |`);
+    console.log(`| ${r.workers} | ${r.mlpStepMs} | ${r.mlpImportanceS} | ${r.mlpEvalS} | ${r.mlpRunS} | ${r.mlpRunsPerHour} | ${r.cnnStepMs} | ${r.cnnEpochS} | ${r.cnnImportanceS ?? '–'} | ${r.cnnEvalS ?? '–'} | ${r.cnnRunS ?? '–'} | ${c.mlpRunS} | ${c.cnnEpochS} | ${r.loadAvgBefore}→${r.loadAvgAfter} |`);
   }
   console.log(`wrote ${outPath}`);
 }
