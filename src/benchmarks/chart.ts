@@ -1,8 +1,9 @@
 /**
  * The chart of a continual report, like the paper's figures: final mean accuracy over λ with the 95%
- * interval as a band, one panel per importance method (per net and protocol), one series per penalty;
- * λ = 0 ("no EWC") as a dashed reference line; the paper's points as markers; every point with an error bar. The λ axis is logarithmic
- * when the positive λs span more than a factor of 20. Drawn by src/report/chart.ts (SVG + PNG).
+ * interval as a band, one panel per importance method (per net and protocol), one series per penalty over
+ * the positive λs; λ = 0 ("no EWC", the same computation whatever the method) as a dashed reference line in
+ * every panel of its protocol and net (in the panel title instead when it lies far below the data); the paper's points as markers; every point with an error bar. The λ
+ * axis is logarithmic when the positive λs span more than a factor of 20. Drawn by src/report/chart.ts.
  */
 import { join } from 'node:path';
 import { writeChart, type PanelSpec, type SeriesSpec } from '../report/chart.ts';
@@ -18,6 +19,14 @@ export function continualChartPanels(rep: ContinualReport): PanelSpec[] {
     if (!panels.has(k)) panels.set(k, []);
     panels.get(k)!.push(r);
   }
+  // λ = 0 runs train without any penalty: one reference per (protocol, net), shown in each of its panels.
+  const zeroOf = new Map<string, ResultRow[]>();
+  for (const r of rep.results) {
+    if (r.lambda !== 0) continue;
+    const k = JSON.stringify([r.protocolId, r.net]);
+    if (!zeroOf.has(k)) zeroOf.set(k, []);
+    zeroOf.get(k)!.push(r);
+  }
   const out: PanelSpec[] = [];
   for (const rows of panels.values()) {
     const r0 = rows[0];
@@ -26,7 +35,7 @@ export function continualChartPanels(rep: ContinualReport): PanelSpec[] {
     const xLog = lams.length >= 2 && Math.max(...lams) / Math.min(...lams) > 20;
     const series: SeriesSpec[] = [];
     for (const pen of [...new Set(rows.map((r) => r.penalty))].sort()) {
-      const rs = (xLog ? pos : rows).filter((r) => r.penalty === pen).sort((a, b) => a.lambda - b.lambda);
+      const rs = pos.filter((r) => r.penalty === pen).sort((a, b) => a.lambda - b.lambda);
       if (rs.length === 0) continue;
       series.push({
         name: PENALTY_NAME[pen] ?? pen,
@@ -54,14 +63,21 @@ export function continualChartPanels(rep: ContinualReport): PanelSpec[] {
         if (p.ci !== null) series.push({ name: 'paper', x: [p.lambda, p.lambda], y: [p.mean - p.ci, p.mean + p.ci], style: 'line' });
       }
     }
-    const zero = rows.filter((r) => r.lambda === 0);
+    const zero = zeroOf.get(JSON.stringify([r0.protocolId, r0.net])) ?? [];
+    // A no-EWC line far below the data would squeeze the differences that matter into a sliver: then it
+    // goes into the title instead.
+    const ys = series.flatMap((x) => x.y);
+    const lo = Math.min(...ys);
+    const span = Math.max(...ys) - lo;
+    const far = ys.length > 0 && zero.some((z) => z.mean < lo - 2 * Math.max(span, 0.01));
+    const zeroText = (z: ResultRow) => `no EWC (lambda 0${z.ci !== null ? `, ${z.mean.toFixed(3)} ± ${z.ci.toFixed(3)}` : `, ${z.mean.toFixed(3)}`})`;
     out.push({
-      title: `${r0.net.toUpperCase()} ${r0.importance}${multiProtocol ? ` (${r0.protocolId})` : ''}`,
+      title: `${r0.net.toUpperCase()} ${r0.importance}${multiProtocol ? ` (${r0.protocolId})` : ''}${far ? `; ${zero.map(zeroText).join(', ')}` : ''}`,
       xLabel: xLog ? 'lambda (log scale)' : 'lambda',
       yLabel: 'final mean accuracy',
       xLog,
       series,
-      hLines: xLog ? zero.map((z) => ({ y: z.mean, label: `no EWC (lambda 0, ${z.penalty})` })) : [],
+      hLines: far ? [] : zero.map((z) => ({ y: z.mean, label: zeroText(z) })),
     });
   }
   return out;

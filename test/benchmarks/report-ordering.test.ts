@@ -1,6 +1,7 @@
 /** The report's ranking of the methods at the paper's optimal λ (aggregate → ordering) on synthetic runs. */
 import { describe, expect, it } from 'vitest';
 import { aggregate, reportMarkdown } from '../../src/benchmarks/report.ts';
+import { continualChartPanels } from '../../src/benchmarks/chart.ts';
 import { paperProtocol, protocolId, resolveProtocol } from '../../src/benchmarks/protocol.ts';
 import type { RunResult } from '../../src/benchmarks/run.ts';
 
@@ -67,5 +68,21 @@ describe('continual report: the paper ranking', () => {
     // trainer counts per cell; runs without the field are tfjs runs
     expect(agg.results.find((r) => r.importance === 'si' && r.lambda === 24)!.trainers).toEqual({ tfjs: 3 });
     expect(agg.results.find((r) => r.importance === 'mas')!.trainers).toEqual({ ort: 3 });
+  });
+});
+
+describe('continual chart: the no-EWC reference', () => {
+  it('appears in every panel of its protocol (a line near the data, in the title when far below it)', () => {
+    const near = aggregate([...fake('fisher', 0, [0.3, 0.32, 0.31]), ...fake('mas', 300, [0.4, 0.6, 0.5]), ...fake('si', 24, [0.35, 0.55, 0.45])]);
+    const panels = continualChartPanels({ dir: '.', generatedAt: '', ...near });
+    expect(panels.map((p) => p.title)).toEqual(['CNN fisher', 'CNN mas', 'CNN si']);
+    for (const p of panels) {
+      expect(p.hLines?.map((h) => h.y)).toEqual([expect.closeTo(0.31, 12)]);
+      expect(p.series.every((x) => x.x.every((l) => l > 0))).toBe(true); // λ = 0 is the line, not a point
+    }
+    const far = aggregate([...fake('fisher', 0, [0.3, 0.32, 0.31]), ...fake('mas', 300, [0.95, 0.951, 0.952])]);
+    const mas = continualChartPanels({ dir: '.', generatedAt: '', ...far }).find((p) => p.title?.startsWith('CNN mas'))!;
+    expect(mas.hLines).toEqual([]);
+    expect(mas.title).toContain('no EWC (lambda 0, 0.310 ± ');
   });
 });
