@@ -20,8 +20,7 @@ import type { Importances } from '../importance/types.ts';
 import type { AdamConfig } from './adam.ts';
 import type { Task } from '../data/images/streams.ts';
 import { IMAGE_PIXELS } from '../data/images/types.ts';
-import { fillBatch } from '../data/images/streams.ts';
-import { TaskProgress, taskBatches, type TrainOptions, type TrainStats } from './train.ts';
+import { TaskProgress, taskBatches, testBatches, type TrainOptions, type TrainStats } from './train.ts';
 import { LEAKY_SLOPE } from '../model/mlp.ts';
 import { BN_EPS, BN_MOMENTUM } from '../model/cnn.ts';
 
@@ -256,20 +255,14 @@ export class OrtCnnTrainer extends OrtClassifierTrainer {
 
   /** Test accuracy (inference mode) on the first `limit` test images of a task, batches of `batch`. */
   async evaluate(task: Task, batch = 500, limit?: number): Promise<number> {
-    const set = task.data.test;
-    const n = limit !== undefined ? Math.min(limit, set.n) : set.n;
-    const x = new Float32Array(batch * IMAGE_PIXELS);
-    const y = new Int32Array(batch);
-    const idx = new Int32Array(batch);
     let correct = 0;
-    for (let s = 0; s < n; s += batch) {
-      const b = Math.min(batch, n - s);
-      for (let i = 0; i < b; i++) idx[i] = s + i;
-      fillBatch(task, set, idx.subarray(0, b), x, y);
+    let n = 0;
+    for (const { x, y, b } of testBatches(task, batch, limit)) {
       const c = await this.compile(`pred|${b}`, () => buildCnnPredictGraph({ batch: b, ...CNN_OPTS }));
       const r = await c.session.run(this.feeds(c, { x: f32(x.subarray(0, b * IMAGE_PIXELS), [b, IMAGE_PIXELS]) }));
       const pred = r.pred.data as BigInt64Array;
       for (let i = 0; i < b; i++) if (Number(pred[i]) === y[i]) correct++;
+      n += b;
     }
     return correct / n;
   }

@@ -51,7 +51,7 @@ export interface RunResult {
   timings: { totalS: number; trainS: number[]; evalS: number[]; importanceS: number[] };
   /** tfjs backend of evaluation and importances (and of training when trainer = 'tfjs'). */
   backend: string;
-  /** What ran the training steps: 'tfjs' (the backend above) or 'ort' (compiled steps, MLP only). */
+  /** What ran the training steps: 'tfjs' (the backend above) or 'ort' (compiled steps). Absent: tfjs. */
   trainer?: Trainer;
   finishedAt: string;
 }
@@ -183,11 +183,14 @@ export async function runContinual(spec: RunSpec, data: StreamData, opts: RunOpt
       let os = 0;
       for (const o of omega.values()) for (let i = 0; i < o.data.length; i++) os += o.data[i];
       omegaSum.push(os);
-      penalty?.dispose();
       const config = { kind: spec.penalty, lambda: spec.lambda, eta: p.eta };
       const anchor = hostParams(net);
-      penalty = new EwcPenalty({ config, omega, anchor, names });
-      ort?.setPenalty({ c: penaltyCoefficients(omega, config), anchor });
+      // The compiled steps take the coefficients on the host; the tfjs steps an EwcPenalty on device.
+      if (ort) ort.setPenalty({ c: penaltyCoefficients(omega, config), anchor });
+      else {
+        penalty?.dispose();
+        penalty = new EwcPenalty({ config, omega, anchor, names });
+      }
       timings.importanceS.push((performance.now() - e0) / 1000);
     }
   } finally {

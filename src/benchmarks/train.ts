@@ -169,23 +169,35 @@ export function trainTask(net: BenchNet, task: Task, opts: TrainOptions): TrainS
   return progress.stats();
 }
 
-/** Test accuracy of `net` (inference mode) on a task's test set. */
-export function evaluateTask(net: BenchNet, task: Task, batchSize = 1000, limit?: number): number {
+/**
+ * The first `limit` test images of a task (all when undefined) in order, in batches of `batchSize`
+ * (buffers reused: valid until the next batch).
+ */
+export function* testBatches(task: Task, batchSize: number, limit?: number): Generator<{ x: Float32Array; y: Int32Array; b: number }> {
   const set = task.data.test;
   const n = limit !== undefined ? Math.min(limit, set.n) : set.n;
-  const xBuf = new Float32Array(batchSize * IMAGE_PIXELS);
-  const yBuf = new Int32Array(batchSize);
+  const x = new Float32Array(batchSize * IMAGE_PIXELS);
+  const y = new Int32Array(batchSize);
   const idx = new Int32Array(batchSize);
-  let correct = 0;
   for (let s = 0; s < n; s += batchSize) {
     const b = Math.min(batchSize, n - s);
     for (let i = 0; i < b; i++) idx[i] = s + i;
-    fillBatch(task, set, idx.subarray(0, b), xBuf, yBuf);
-    const x = tf.tensor2d(xBuf.subarray(0, b * IMAGE_PIXELS), [b, IMAGE_PIXELS]);
-    const logits = net.logits(x, false);
-    correct += countCorrect(logits, yBuf.subarray(0, b));
+    fillBatch(task, set, idx.subarray(0, b), x, y);
+    yield { x, y, b };
+  }
+}
+
+/** Test accuracy of `net` (inference mode) on a task's test set. */
+export function evaluateTask(net: BenchNet, task: Task, batchSize = 1000, limit?: number): number {
+  let correct = 0;
+  let n = 0;
+  for (const { x, y, b } of testBatches(task, batchSize, limit)) {
+    const xt = tf.tensor2d(x.subarray(0, b * IMAGE_PIXELS), [b, IMAGE_PIXELS]);
+    const logits = net.logits(xt, false);
+    correct += countCorrect(logits, y.subarray(0, b));
     logits.dispose();
-    x.dispose();
+    xt.dispose();
+    n += b;
   }
   return correct / n;
 }

@@ -26,6 +26,18 @@ export function excess(a: ArrayLike<number>, r: ArrayLike<number>, atol: number,
   return worst;
 }
 
+/**
+ * `ours` equals `ref` within tolerances relative to ref's largest magnitude (for quantities whose entries span
+ * many orders: importances, SI path integrals): |a − r| ≤ atolOfScale·max|ref| + rtol·|r|, and max|ref| > 0 (so
+ * the check is not vacuous).
+ */
+export function expectScaledClose(ours: ArrayLike<number>, ref: ArrayLike<number>, atolOfScale: number, rtol: number, label: string): void {
+  let scale = 0;
+  for (let i = 0; i < ref.length; i++) scale = Math.max(scale, Math.abs(ref[i]));
+  expect(scale, label).toBeGreaterThan(0);
+  expect(excess(ours, ref, atolOfScale * scale, rtol), label).toBeLessThanOrEqual(0);
+}
+
 /** A random MNIST-like batch (mostly zeros, values in [0, 1)) of B images with labels 0–9. */
 export function randomBatch(B: number, seed: number): { x: Float32Array; y: Int32Array } {
   const r = mulberry32(seed);
