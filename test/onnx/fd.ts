@@ -8,17 +8,10 @@ import { Graph, type Value } from '../../src/onnx/graph.ts';
 import { gradients } from '../../src/onnx/autodiff.ts';
 import { mul, reduceSum } from '../../src/onnx/ops-math.ts';
 import { createSession, f32 } from '../../src/onnx/session.ts';
+import { mulberry32 } from '../../src/util/rng.ts';
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (src/util/rng.ts), under the name these tests use. */
+export const rng = mulberry32;
 
 export function randn(r: () => number, n: number, scale = 1): Float32Array {
   const out = new Float32Array(n);
