@@ -22,6 +22,7 @@ import type { Importances } from '../importance/types.ts';
 import { EwcPenalty, penaltyCoefficients } from '../regularizers/penalty.ts';
 import { OrtCnnTrainer, ortMlpTrainer, trainTaskOrt, type OrtClassifierTrainer } from './ort-trainer.ts';
 import { EwcError } from '../util/errors.ts';
+import { progressTicker } from '../util/log.ts';
 import { NamedAdam } from './adam.ts';
 import { evaluateTask, lastTrainingSamples, trainTask, type StepHooks } from './train.ts';
 import { backwardTransfer, finalMeanAccuracy, forgetting, seenMeanAccuracies, type AccuracyMatrix } from './stats.ts';
@@ -133,15 +134,11 @@ export async function runContinual(spec: RunSpec, data: StreamData, opts: RunOpt
   try {
     for (let t = 0; t < T; t++) {
       si?.startTask(net.params);
-      // Progress within a task: at most one line per 30 s (steps/s and the task's ETA).
-      const tt0 = performance.now();
-      let lastLog = tt0;
+      // Progress within a task: at most one line per 30 s (steps/s and the task's ETA; the task's own line ends it).
+      const tick = progressTicker(30_000);
       const onProgress = (step: number, total: number, loss: number) => {
-        const now = performance.now();
-        if (now - lastLog < 30_000 || step === total) return;
-        lastLog = now;
-        const rate = step / ((now - tt0) / 1000);
-        opts.log?.(`[${tag}] task ${t + 1}/${T}: step ${step}/${total}, ${rate.toFixed(1)} steps/s, loss ${loss.toFixed(4)}, task ETA ${((total - step) / rate).toFixed(0)} s`);
+        const q = tick(step, total);
+        if (q) opts.log?.(`[${tag}] task ${t + 1}/${T}: step ${step}/${total}, ${q.rate.toFixed(1)} steps/s, loss ${loss.toFixed(4)}, task ETA ${q.etaS.toFixed(0)} s`);
       };
       const plan = { epochs: p.epochs, batchSize: p.batchSize, trainLimit: p.trainLimit ?? undefined, rng: shuffleRng, onProgress, progressEvery: 10 };
       let tr;

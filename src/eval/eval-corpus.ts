@@ -14,7 +14,7 @@ import { createEngine } from '../engine/index.ts';
 import { loadCheckpoint } from '../io/checkpoint.ts';
 import { loadTokenizer } from '../tokenization/index.ts';
 import { EwcError } from '../util/errors.ts';
-import { log } from '../util/log.ts';
+import { log, progressTicker } from '../util/log.ts';
 import { perplexity, type PerplexityResult } from './perplexity.ts';
 
 export interface EvalCorpusOptions {
@@ -64,6 +64,7 @@ function selectSplit(docs: Document[], split: string, seed: number): Document[] 
 
 export async function evalCorpus(o: EvalCorpusOptions): Promise<EvalCorpusResult> {
   const t0 = Date.now();
+  const tick = progressTicker(2000, { immediate: true, final: true });
   const ck = loadCheckpoint(o.model);
   const split = o.split ?? 'all';
   const corpus = loadCorpus(o.corpus);
@@ -86,7 +87,6 @@ export async function evalCorpus(o: EvalCorpusOptions): Promise<EvalCorpusResult
   const engineKind = o.engine ?? 'tfjs';
   const backend = engineKind === 'tfjs' ? await initBackend(o.backend ?? 'auto') : null;
   const engine = await createEngine(engineKind, ck.config, ck.params);
-  let last = 0;
   try {
     const r = await perplexity(engine, ids, {
       context: o.context,
@@ -95,11 +95,8 @@ export async function evalCorpus(o: EvalCorpusOptions): Promise<EvalCorpusResult
       bootstrapSamples: o.bootstrap,
       seed: o.seed,
       onProgress: (done, total, tokens) => {
-        const now = Date.now();
-        if (now - last < 2000 && done < total) return;
-        last = now;
-        const s = (now - t0) / 1000;
-        log(`eval: ${done}/${total} windows, ${tokens} tokens, ${(tokens / Math.max(s, 1e-9)).toFixed(0)} tokens/s`);
+        const p = tick(done, total);
+        if (p) log(`eval: ${done}/${total} windows, ${tokens} tokens, ${(tokens / Math.max(p.elapsedS, 1e-9)).toFixed(0)} tokens/s`);
       },
     });
     const { perDocument: _unused, ...rest } = r;

@@ -18,7 +18,7 @@ import type { Engine } from '../../engine/types.ts';
 import { loadCheckpoint } from '../../io/checkpoint.ts';
 import type { GPT2Config } from '../../model/gpt2-config.ts';
 import { EwcError } from '../../util/errors.ts';
-import { log, printResult } from '../../util/log.ts';
+import { log, printResult, progressTicker } from '../../util/log.ts';
 import { evalCorpus, evalCorpusOptions } from '../../eval/eval-corpus.ts';
 
 export interface EvalArgs {
@@ -115,15 +115,10 @@ export async function scoreSequences(
 }
 
 function progressLogger(): (done: number, total: number) => void {
-  const t0 = Date.now();
-  let last = 0;
+  const tick = progressTicker(2000, { immediate: true, final: true });
   return (done, total) => {
-    const now = Date.now();
-    if (now - last < 2000 && done < total) return;
-    last = now;
-    const s = (now - t0) / 1000;
-    const rate = done / Math.max(s, 1e-9);
-    log(`eval: ${done}/${total} tokens, ${rate.toFixed(0)} tokens/s, ETA ${((total - done) / Math.max(rate, 1e-9)).toFixed(0)} s`);
+    const p = tick(done, total);
+    if (p) log(`eval: ${done}/${total} tokens, ${p.rate.toFixed(0)} tokens/s, ETA ${p.etaS.toFixed(0)} s`);
   };
 }
 

@@ -29,7 +29,7 @@ import { GPT2Model } from '../../model/gpt2.ts';
 import type { GPT2Config } from '../../model/gpt2-config.ts';
 import { selectParams } from '../../regularizers/selection.ts';
 import { EwcError } from '../../util/errors.ts';
-import { log, printResult } from '../../util/log.ts';
+import { log, printResult, progressTicker } from '../../util/log.ts';
 import { writeJsonAtomic } from '../../util/atomic.ts';
 import { readTokenFile } from './eval.ts';
 
@@ -153,14 +153,10 @@ const compute: CommandModule<object, ImportanceArgs> = {
     const prev = a['accumulate-into'] ? readImportanceFile(a['accumulate-into']) : null;
     const modelHash = hashParams(ck.params);
     const t0 = performance.now();
-    let lastLog = 0;
+    const tick = progressTicker(2000, { immediate: true, final: true });
     const onProgress = (done: number, total: number) => {
-      const now = performance.now();
-      if (now - lastLog < 2000 && done < total) return;
-      lastLog = now;
-      const s = (now - t0) / 1000;
-      const rate = done / Math.max(s, 1e-9);
-      log(`importance: ${done}/${total} samples, ${rate.toFixed(1)} samples/s, ETA ${((total - done) / Math.max(rate, 1e-9)).toFixed(0)} s`);
+      const p = tick(done, total);
+      if (p) log(`importance: ${done}/${total} samples, ${p.rate.toFixed(1)} samples/s, ETA ${p.etaS.toFixed(0)} s`);
     };
     let imp: Importances;
     if (engine === 'ort') {
