@@ -29,6 +29,8 @@ export interface PretrainConfig {
   };
   data: {
     train: string[];
+    heldOut: string[];
+    fractions: number[];
     splitSeed: number;
     evalSplit: 'validation' | 'test';
   };
@@ -69,6 +71,14 @@ export const pretrainSchema: Schema = {
     doc: 'corpora (specs as in docs/corpora.md) and their seeded split',
     fields: {
       train: { kind: 'strings', default: ['brown:informative', 'sotu', 'books:embedded'], doc: 'corpus specs whose train split is trained on' },
+      heldOut: {
+        kind: 'strings', default: [],
+        doc: 'corpus specs held out whole (e.g. whole books): never trained on, and every document of data.train read from the same file is dropped before splitting',
+      },
+      fractions: {
+        kind: 'numbers', default: [0.9, 0.05, 0.05], min: 0,
+        doc: 'train / validation / test fractions of the seeded document split of data.train (sum 1)',
+      },
       splitSeed: { kind: 'number', integer: true, min: 0, default: 0, doc: 'split seed (splitCorpus default 0: the same split as ewc-lm eval --split)' },
       evalSplit: { kind: 'string', choices: ['validation', 'test'], default: 'validation', doc: 'split used for the periodic held-out loss' },
     },

@@ -49,7 +49,7 @@ export const trainSchema: Schema = {
   clipNorm: { kind: 'number', min: 0, nullable: true, default: 1.0, doc: 'global-norm clipping of the total gradient; null = off (GPT-2/nanoGPT: 1.0)' },
   seed: { kind: 'number', integer: true, min: 0, default: 0, doc: 'seed of data order, dropout and initialisation' },
   evalEvery: { kind: 'number', integer: true, min: 0, default: 0, doc: 'evaluate held-out loss every N steps; 0 = only at the end' },
-  evalBlocks: { kind: 'number', integer: true, min: 1, default: 64, doc: 'held-out blocks scored at each evaluation (the first N, fixed)' },
+  evalBlocks: { kind: 'number', integer: true, min: 1, default: 64, doc: 'held-out blocks scored at each evaluation (fixed; pretrain spreads them evenly over the held-out stream)' },
   checkpointEvery: { kind: 'number', integer: true, min: 0, default: 0, doc: 'save a checkpoint every N steps; 0 = only at the end' },
   logEvery: { kind: 'number', integer: true, min: 1, default: 10, doc: 'progress line and metrics record every N steps' },
   keepCheckpoints: { kind: 'number', integer: true, min: 1, max: 1, default: 1, doc: 'resumable checkpoints kept: the latest only (out/checkpoint), replaced atomically' },

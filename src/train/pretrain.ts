@@ -7,7 +7,7 @@
  * Resuming (`--resume`) reuses the saved tokenizer and continues from out/checkpoint.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as os from 'node:os';
 import type { PretrainConfig } from '../config/pretrain.ts';
 import { saveResolvedConfig } from '../config/recipe.ts';
@@ -45,18 +45,39 @@ export interface PretrainResult {
   vocabSize: number;
 }
 
-function loadSplits(specs: readonly string[], seed: number, evalSplit: 'validation' | 'test'): { train: Document[]; held: Document[]; perSpec: Record<string, { train: number; held: number }> } {
+export interface PretrainSplits {
+  train: Document[];
+  held: Document[];
+  perSpec: Record<string, { train: number; held: number; heldOutFiles?: number }>;
+  /** Files of data.heldOut (whole books), in order; none of their documents is in train or held. */
+  heldOutSources: string[];
+}
+
+/**
+ * The training and periodic-evaluation documents of a pretraining run: each spec of data.train split by
+ * document (seed, fractions), after removing every document that comes from a file of data.heldOut (so a
+ * held-out book is held out whole, whatever spec reads it).
+ */
+export function loadPretrainSplits(data: PretrainConfig['data']): PretrainSplits {
+  const { train: specs, heldOut, splitSeed: seed, evalSplit, fractions } = data;
   if (specs.length === 0) throw new EwcError('data.train: expected at least one corpus spec, found none.');
+  if (fractions.length !== 3) throw new EwcError(`data.fractions: expected three numbers train/validation/test, found ${fractions.length}: [${fractions.join(', ')}].`);
+  const heldOutSources = [...new Set(heldOut.flatMap((spec) => loadCorpus(spec).documents.map((d) => resolve(d.source))))];
+  const excluded = new Set(heldOutSources);
   const train: Document[] = [];
   const held: Document[] = [];
-  const perSpec: Record<string, { train: number; held: number }> = {};
+  const perSpec: PretrainSplits['perSpec'] = {};
   for (const spec of specs) {
-    const sp = splitCorpus(loadCorpus(spec), { seed });
+    const docs = loadCorpus(spec).documents;
+    const kept = docs.filter((d) => !excluded.has(resolve(d.source)));
+    if (kept.length === 0) throw new EwcError(`data.train: every document of "${spec}" is in data.heldOut; expected some left to train on. Remove it from data.train or from data.heldOut.`);
+    const sp = splitCorpus(kept, { seed, fractions: fractions as [number, number, number] });
     train.push(...sp.train);
     held.push(...sp[evalSplit]);
     perSpec[spec] = { train: sp.train.length, held: sp[evalSplit].length };
+    if (kept.length < docs.length) perSpec[spec].heldOutFiles = new Set(docs.filter((d) => excluded.has(resolve(d.source))).map((d) => d.source)).size;
   }
-  return { train, held, perSpec };
+  return { train, held, perSpec, heldOutSources };
 }
 
 function docText(d: Document): string {
@@ -79,6 +100,13 @@ function getTokenizer(cfg: PretrainConfig, train: Document[], resume: boolean): 
   );
   saveTrainedTokenizer(join(cfg.out, 'tokenizer'), t, cfg.model.n_positions);
   return loadTokenizer(join(cfg.out, 'tokenizer'));
+}
+
+/** n blocks spread evenly over the held-out stream (all of them when there are at most n), so that the
+ * periodic held-out loss samples every corpus and book rather than the first document. */
+function spread(blocks: number[][], n: number): number[][] {
+  if (blocks.length <= n) return blocks;
+  return Array.from({ length: n }, (_, i) => blocks[Math.floor((i * blocks.length) / n)]);
 }
 
 function flat(blocks: number[][], T: number): Int32Array {
@@ -116,7 +144,7 @@ export async function pretrain(cfg: PretrainConfig, opts: { resume?: boolean } =
   const resume = opts.resume ?? false;
   const backend = cfg.engine === 'tfjs' ? await initBackend(cfg.backend) : null;
   const tStart = Date.now();
-  const { train: trainDocs, held, perSpec } = loadSplits(cfg.data.train, cfg.data.splitSeed, cfg.data.evalSplit);
+  const { train: trainDocs, held, perSpec } = loadPretrainSplits(cfg.data);
   const tok = getTokenizer(cfg, trainDocs, resume);
   const config = modelConfigOf(cfg, tok);
   const T = cfg.train.blockSize ?? config.n_positions;
@@ -126,7 +154,7 @@ export async function pretrain(cfg: PretrainConfig, opts: { resume?: boolean } =
   const heldIds = tokenizeDocuments(held, tok);
   const trainBlocks = packBlocks(trainIds, T, tok.eosId);
   const heldTokens = heldIds.reduce((a, d) => a + d.length, 0);
-  const evalBlocks = heldTokens >= T ? packBlocks(heldIds, T, tok.eosId) : [];
+  const evalBlocks = heldTokens >= T ? spread(packBlocks(heldIds, T, tok.eosId), cfg.train.evalBlocks) : [];
   if (evalBlocks.length === 0) log(`warning: the ${cfg.data.evalSplit} split holds ${heldTokens} tokens, less than one block of ${T}: no held-out loss during training`);
   const trainTokens = trainIds.reduce((a, d) => a + d.length, 0);
   log(`${trainTokens} training tokens in ${trainBlocks.length} blocks of ${T}; ${evalBlocks.length} held-out blocks; ${countParams(config)} parameters`);
