@@ -15,6 +15,7 @@ import { loadCheckpoint } from '../io/checkpoint.ts';
 import { loadTokenizer } from '../tokenization/index.ts';
 import { EwcError } from '../util/errors.ts';
 import { log, progressTicker } from '../util/log.ts';
+import { bootstrapRatio } from './bootstrap.ts';
 import { perplexity, type PerplexityResult } from './perplexity.ts';
 
 export interface EvalCorpusOptions {
@@ -34,6 +35,16 @@ export interface EvalCorpusOptions {
 }
 
 export type EvalCorpusResult = Omit<PerplexityResult, 'perDocument'> & {
+  /** UTF-8 bytes of the scored documents' text (null for tokens: corpora, which have no text). */
+  bytes: number | null;
+  /**
+   * Bits per byte: total nats of the scored text ÷ its UTF-8 bytes ÷ ln 2, so that models with different
+   * tokenizers compare (null for tokens: corpora). Every target is scored (the end token included) except each
+   * document's first token; with documents of thousands of bytes the difference is under 0.1%.
+   */
+  bitsPerByte: number | null;
+  /** 95% percentile-bootstrap interval of bitsPerByte over documents (same resamples as ci95). */
+  bitsPerByteCi95: { low: number; high: number } | null;
   model: string;
   corpus: string;
   split: string;
@@ -60,6 +71,29 @@ function selectSplit(docs: Document[], split: string, seed: number): Document[] 
     throw new EwcError(`--split: expected train, validation, test or all, found ${split}.`);
   }
   return splitCorpus(docs, { seed })[split];
+}
+
+const utf8 = new TextEncoder();
+
+function docBytes(d: Document): number {
+  return utf8.encode(d.text ?? d.turns?.join('\n') ?? '').length;
+}
+
+/** Bits per byte of the scored documents and its bootstrap interval (documents resampled, Σ nats / Σ bytes). */
+export function bitsPerByte(docs: Document[], per: PerplexityResult['perDocument'], samples: number, seed: number): { bytes: number; value: number; ci95: { low: number; high: number } | null } {
+  const nats: number[] = [];
+  const bytes: number[] = [];
+  docs.forEach((d, i) => {
+    if (per.tokens[i] > 0) (nats.push(per.nll[i]), bytes.push(docBytes(d)));
+  });
+  const totalBytes = bytes.reduce((a, b) => a + b, 0);
+  const value = nats.reduce((a, b) => a + b, 0) / totalBytes / Math.LN2;
+  let ci95 = null;
+  if (samples > 0 && nats.length > 1) {
+    const [lo, hi] = bootstrapRatio(nats, bytes, samples, seed);
+    ci95 = { low: lo / Math.LN2, high: hi / Math.LN2 };
+  }
+  return { bytes: totalBytes, value, ci95 };
 }
 
 export async function evalCorpus(o: EvalCorpusOptions): Promise<EvalCorpusResult> {
@@ -99,8 +133,9 @@ export async function evalCorpus(o: EvalCorpusOptions): Promise<EvalCorpusResult
         if (p) log(`eval: ${done}/${total} windows, ${tokens} tokens, ${(tokens / Math.max(p.elapsedS, 1e-9)).toFixed(0)} tokens/s`);
       },
     });
-    const { perDocument: _unused, ...rest } = r;
-    return { ...rest, model: ck.dir, corpus: o.corpus, split, engine: engineKind, backend, seconds: (Date.now() - t0) / 1000 };
+    const { perDocument, ...rest } = r;
+    const bpb = corpus.kind === 'tokens' ? null : bitsPerByte(docs, perDocument, o.bootstrap ?? 1000, o.seed ?? 0);
+    return { ...rest, bytes: bpb?.bytes ?? null, bitsPerByte: bpb?.value ?? null, bitsPerByteCi95: bpb?.ci95 ?? null, model: ck.dir, corpus: o.corpus, split, engine: engineKind, backend, seconds: (Date.now() - t0) / 1000 };
   } finally {
     engine.dispose();
   }
