@@ -15,8 +15,9 @@
  *
  * - Specs (registry.ts, docs/corpora.md): moby-dick, sotu[:FROM-TO], brown[:GENRE,…], dialogs:embedded,
  *   books:embedded, text:PATH[#file|#paragraph|#chunk=N], jsonl:PATH[#FIELD], dialogs-jsonl:PATH,
- *   dailydialog:PATH[#raw], plays:PATH[#turns=N], chatterbot:PATH, tokens:FILE.json, dialogs:PATH, books:PATH.
- * - Splits are a pure function of (document id, seed); predefined splits (DailyDialog) are kept; exact
+ *   dailydialog:PATH[#raw], multiwoz:PATH[#raw], plays:PATH[#turns=N], chatterbot:PATH, tokens:FILE.json,
+ *   dialogs:PATH, books:PATH.
+ * - Splits are a pure function of (document id, seed); predefined splits (DailyDialog, MultiWOZ) are kept; exact
  *   duplicates of earlier splits are dropped from validation/test.
  * - Dialogs are tokenized as turns joined by "\n" then <|endoftext|>; the end token is a real target
  *   (never masked). Text documents end with <|endoftext|> too.

@@ -11,6 +11,7 @@ import { packageVersion } from './embedded/packages.ts';
 import { readChatterbot } from './readers/chatterbot.ts';
 import { readDailyDialog } from './readers/dailydialog.ts';
 import { readDialogsJsonl, readJsonlDocuments } from './readers/jsonl.ts';
+import { readMultiwoz } from './readers/multiwoz.ts';
 import { parseTurnsOption, readPlays } from './readers/plays.ts';
 import { readTextDocuments } from './readers/text.ts';
 import { readTokenDocuments } from './readers/tokens.ts';
@@ -76,6 +77,11 @@ export const FORMATS: readonly FormatInfo[] = [
     name: 'dailydialog', kind: 'dialog', arg: 'path', embedded: false, syntax: 'dailydialog:PATH[#raw]',
     describe: 'DailyDialog dialogues_<split>.txt (" __eou__"-separated turns); official splits kept',
     load: (arg, fragment) => readDailyDialog(arg!, fragment),
+  },
+  {
+    name: 'multiwoz', kind: 'dialog', arg: 'path', embedded: false, syntax: 'multiwoz:PATH[#raw]',
+    describe: 'MultiWOZ 2.1 (ConvLab-2 {train,val,test}.json or .json.zip): one dialog per dialogue, user/system turns alternating; detokenized unless #raw; official splits kept',
+    load: (arg, fragment) => readMultiwoz(arg!, fragment),
   },
   {
     name: 'plays', kind: 'dialog', arg: 'path', embedded: false, syntax: 'plays:PATH[#turns=N]',

@@ -45,6 +45,16 @@ export function splitTokens(spec: string, split: SplitName | 'all', tok: Tokeniz
       ? corpus.documents
       : splitCorpus(corpus, { seed: s.seed, fractions: { train: s.train, validation: s.validation, test: s.test } })[split];
   if (docs.length === 0) {
+    const fixed = new Map<string, number>();
+    for (const d of corpus.documents) if (d.split) fixed.set(d.split, (fixed.get(d.split) ?? 0) + 1);
+    if (fixed.size > 0) {
+      // splits given by the source (DailyDialog, MultiWOZ) are kept whatever the fractions say
+      throw new EwcError(
+        `corpus "${spec}": expected documents in its ${split} split, found none: the source fixes the splits ` +
+          `(${[...fixed].map(([k, n]) => `${k} ${n}`).join(', ')}) and has no ${split} documents, so the fractions do not apply. ` +
+          `Give a corpus with a ${split} split (e.g. add the source's ${split} file) or use this one where its splits fit (e.g. evaluation).`,
+      );
+    }
     throw new EwcError(
       `corpus "${spec}": its ${split} split is empty (${corpus.documents.length} documents, fractions ` +
         `train ${s.train} / validation ${s.validation} / test ${s.test}, seed ${s.seed}). Use a larger corpus or other fractions.`,

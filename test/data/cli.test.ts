@@ -48,7 +48,7 @@ describe('ewc-lm tokenize / tokenizer train / corpora', () => {
   it('corpora list names every format; a bad spec exits 1 with the message only', () => {
     const l = cli('corpora', 'list');
     expect(l.out.formats.map((f: any) => f.name)).toEqual(
-      expect.arrayContaining(['moby-dick', 'sotu', 'brown', 'dialogs', 'books', 'text', 'jsonl', 'dialogs-jsonl', 'dailydialog', 'plays', 'chatterbot', 'tokens']),
+      expect.arrayContaining(['moby-dick', 'sotu', 'brown', 'dialogs', 'books', 'text', 'jsonl', 'dialogs-jsonl', 'dailydialog', 'multiwoz', 'plays', 'chatterbot', 'tokens']),
     );
     const bad = cli('corpora', 'stats', 'nosuch:x');
     expect(bad.code).toBe(1);

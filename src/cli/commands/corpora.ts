@@ -36,7 +36,7 @@ const stats: CommandModule<{}, { spec: string; tokenizer?: string; seed: number;
       .option('tokenizer', { type: 'string', describe: 'count tokens with this tokenizer' })
       .option('seed', { type: 'number', default: 0 })
       .option('fractions', { type: 'string', describe: 'train,validation,test (default 0.9,0.05,0.05)' })
-      .option('predefined', { type: 'boolean', default: true, describe: 'keep splits given by the source (DailyDialog)' }) as any,
+      .option('predefined', { type: 'boolean', default: true, describe: 'keep splits given by the source (DailyDialog, MultiWOZ)' }) as any,
   handler: (a) => {
     const corpus = loadCorpus(a.spec);
     const tokenizer = a.tokenizer ? loadTokenizer(a.tokenizer) : undefined;
